@@ -1,0 +1,1 @@
+//! Package URLs per the purl specification.

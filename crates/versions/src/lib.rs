@@ -1,0 +1,1 @@
+//! Version order per ecosystem, OSV ranges and vers ranges.
