@@ -1,1 +1,45 @@
-fn main() {}
+//! `medsec`: the one-machine command line.
+//!
+//! Exit codes (stable, for CI pipelines):
+//! * 0: success
+//! * 1: the input was read but rejected (malformed or invalid SBOM, bad purl)
+//! * 2: usage error (unknown flag, missing argument)
+//! * 3: I/O error (file not found, unreadable, output not writable)
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "medsec",
+    version,
+    about = "Find and rank vulnerabilities in medical-device SBOMs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read SBOMs (CycloneDX 1.2-1.6 JSON/XML, SPDX 2.2/2.3 JSON/tag-value).
+    #[command(subcommand)]
+    Sbom(commands::sbom::SbomCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sbom(cmd) => commands::sbom::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("error: {:#}", failure.error);
+            failure.code
+        }
+    }
+}

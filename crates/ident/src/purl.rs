@@ -1,1 +1,0 @@
-//! Package URLs per the purl specification.

@@ -1,0 +1,28 @@
+pub mod sbom;
+
+use std::process::ExitCode;
+
+/// An error with the exit code it maps to.
+pub struct Failure {
+    pub error: anyhow::Error,
+    pub code: ExitCode,
+}
+
+impl Failure {
+    /// The input was read but rejected.
+    pub fn rejected(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            error: error.into(),
+            code: ExitCode::from(1),
+        }
+    }
+    /// Reading or writing failed.
+    pub fn io(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            error: error.into(),
+            code: ExitCode::from(3),
+        }
+    }
+}
+
+pub type CommandResult = Result<ExitCode, Failure>;
