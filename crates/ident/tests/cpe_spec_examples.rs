@@ -11,7 +11,9 @@ fn wfn(notation: &str) -> Wfn {
 
 fn kind_of(err: CpeError) -> (Attribute, ValueErrorKind) {
     match err {
-        CpeError::Value { attribute, kind, .. } => (attribute, kind),
+        CpeError::Value {
+            attribute, kind, ..
+        } => (attribute, kind),
         other => panic!("expected a value error, got {other:?}"),
     }
 }
@@ -36,7 +38,8 @@ fn nistir7695_5_3_2_allowable_value_strings() {
         r"8\.??",
         r"*8\.??",
     ] {
-        let value = Value::from_wfn_form(Attribute::Product, v).unwrap_or_else(|e| panic!("{v}: {e}"));
+        let value =
+            Value::from_wfn_form(Attribute::Product, v).unwrap_or_else(|e| panic!("{v}: {e}"));
         // The WFN form is canonical, so it survives the round trip.
         assert_eq!(value.as_str().map(|s| s.to_wfn_form()).as_deref(), Some(v));
     }
@@ -162,13 +165,25 @@ fn nistir7695_6_1_3_3_unbind_uri() {
 /// and a special character embedded in a value.
 #[test]
 fn nistir7695_6_1_3_3_unbind_uri_errors() {
-    let e6 = Wfn::parse_uri("cpe:/a:foo%5cbar:big%24money_2010%07:::~~special~ipod_touch~80gb~").unwrap_err();
-    assert!(matches!(
-        e6,
-        CpeError::Value { attribute: Attribute::Product, kind: ValueErrorKind::IllegalPercentEncoding, position: 33, .. }
-    ), "{e6:?}");
+    let e6 = Wfn::parse_uri("cpe:/a:foo%5cbar:big%24money_2010%07:::~~special~ipod_touch~80gb~")
+        .unwrap_err();
+    assert!(
+        matches!(
+            e6,
+            CpeError::Value {
+                attribute: Attribute::Product,
+                kind: ValueErrorKind::IllegalPercentEncoding,
+                position: 33,
+                ..
+            }
+        ),
+        "{e6:?}"
+    );
     let e8 = Wfn::parse_uri("cpe:/a:foo:bar:12.%02.1234").unwrap_err();
-    assert_eq!(kind_of(e8), (Attribute::Version, ValueErrorKind::EmbeddedWildcard));
+    assert_eq!(
+        kind_of(e8),
+        (Attribute::Version, ValueErrorKind::EmbeddedWildcard)
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -255,7 +270,8 @@ fn nistir7695_6_2_3_3_embedded_asterisk() {
         Wfn::parse_fs("cpe:2.3:a:hp:insight_diagnostics:7.4.*.1570:*:*:*:*:*:*"),
         Err(CpeError::FieldCount { found: 10 })
     );
-    let err = Wfn::parse_fs("cpe:2.3:a:hp:insight_diagnostics:7.4.*.1570:*:*:*:*:*:*:*").unwrap_err();
+    let err =
+        Wfn::parse_fs("cpe:2.3:a:hp:insight_diagnostics:7.4.*.1570:*:*:*:*:*:*:*").unwrap_err();
     assert_eq!(
         err,
         CpeError::Value {
@@ -265,14 +281,20 @@ fn nistir7695_6_2_3_3_embedded_asterisk() {
             kind: ValueErrorKind::EmbeddedWildcard
         }
     );
-    assert_eq!(err.to_string(), "version: wildcard not at the beginning or end of the value at byte 37 ('*')");
+    assert_eq!(
+        err.to_string(),
+        "version: wildcard not at the beginning or end of the value at byte 37 ('*')"
+    );
 }
 
 /// 6.2.3.2 `get_comp_fs`: a quoted colon does not delimit a field.
 #[test]
 fn nistir7695_6_2_3_2_escaped_colon() {
     let w = Wfn::parse_fs(r"cpe:2.3:a:foo:bar\:mumble:1.0:*:*:*:*:*:*:*").unwrap();
-    assert_eq!(w.get(Attribute::Product).as_str().map(|s| s.body()), Some("bar:mumble"));
+    assert_eq!(
+        w.get(Attribute::Product).as_str().map(|s| s.body()),
+        Some("bar:mumble")
+    );
     assert_eq!(w.to_uri(), "cpe:/a:foo:bar%3amumble:1.0");
 }
 
@@ -298,15 +320,25 @@ fn nistir7695_7_conversions_round_trip() {
 #[test]
 fn nistir7696_5_2_wildcard_constraints() {
     for ok in [
-        "?foo", "bar?", "?baz?", "??foo", "bar???", "??baz???", "*foo", "bar*", "*baz*", "?foo*", "*bar??",
+        "?foo", "bar?", "?baz?", "??foo", "bar???", "??baz???", "*foo", "bar*", "*baz*", "?foo*",
+        "*bar??",
     ] {
         Value::from_wfn_form(Attribute::Product, ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
     }
     // "*" alone is legal here and is the multi-character ANY (5.1).
-    assert_eq!(Value::from_wfn_form(Attribute::Product, "*"), Ok(Value::Any));
-    for bad in ["foo?bar", "bar??baz", "q??x", "foo*bar", "**foo", "bar***", "*?foobar", "foobar*?"] {
+    assert_eq!(
+        Value::from_wfn_form(Attribute::Product, "*"),
+        Ok(Value::Any)
+    );
+    for bad in [
+        "foo?bar", "bar??baz", "q??x", "foo*bar", "**foo", "bar***", "*?foobar", "foobar*?",
+    ] {
         let err = Value::from_wfn_form(Attribute::Product, bad).expect_err(bad);
-        assert_eq!(kind_of(err), (Attribute::Product, ValueErrorKind::EmbeddedWildcard), "{bad}");
+        assert_eq!(
+            kind_of(err),
+            (Attribute::Product, ValueErrorKind::EmbeddedWildcard),
+            "{bad}"
+        );
     }
 }
 
@@ -355,11 +387,17 @@ fn nistir7696_table_6_2() {
 /// Table 6-3: attribute comparison example.
 #[test]
 fn nistir7696_table_6_3() {
-    let source = wfn(r#"wfn:[part="a",vendor="Adobe",product=ANY,version="9\.*",update=ANY,edition="PalmOS"]"#);
-    let target = wfn(r#"wfn:[part="a",vendor=ANY,product="Reader",version="9\.3\.2",update=NA,edition=NA]"#);
+    let source = wfn(
+        r#"wfn:[part="a",vendor="Adobe",product=ANY,version="9\.*",update=ANY,edition="PalmOS"]"#,
+    );
+    let target =
+        wfn(r#"wfn:[part="a",vendor=ANY,product="Reader",version="9\.3\.2",update=NA,edition=NA]"#);
     use Relation::*;
     let got = source.compare(&target);
-    assert_eq!(got.get(..6), Some(&[Equal, Subset, Superset, Superset, Superset, Disjoint][..]));
+    assert_eq!(
+        got.get(..6),
+        Some(&[Equal, Subset, Superset, Superset, Superset, Disjoint][..])
+    );
     assert_eq!(source.relation(&target), NameRelation::Disjoint);
     assert!(source.is_disjoint(&target));
 }
@@ -368,8 +406,12 @@ fn nistir7696_table_6_3() {
 /// Internet Explorer 8.0.6001.
 #[test]
 fn nistir7696_1_introduction_example() {
-    let source = wfn(r#"wfn:[part="a",vendor="microsoft",product="internet_explorer",version="8\.*",update=ANY,edition=ANY,language=ANY]"#);
-    let target = wfn(r#"wfn:[part="a",vendor="microsoft",product="internet_explorer",version="8\.0\.6001",update=NA,edition=NA,language="en\-us"]"#);
+    let source = wfn(
+        r#"wfn:[part="a",vendor="microsoft",product="internet_explorer",version="8\.*",update=ANY,edition=ANY,language=ANY]"#,
+    );
+    let target = wfn(
+        r#"wfn:[part="a",vendor="microsoft",product="internet_explorer",version="8\.0\.6001",update=NA,edition=NA,language="en\-us"]"#,
+    );
     assert!(source.is_superset(&target));
     assert!(source.matches(&target));
     assert!(!source.is_subset(&target));
@@ -383,7 +425,9 @@ fn nistir7696_1_introduction_example() {
 #[test]
 fn nistir7696_appendix_b() {
     let k = [
-        wfn(r#"wfn:[part="o",vendor="microsoft",product="windows_2000",update="sp3",edition="pro"]"#),
+        wfn(
+            r#"wfn:[part="o",vendor="microsoft",product="windows_2000",update="sp3",edition="pro"]"#,
+        ),
         wfn(r#"wfn:[part="a",vendor="microsoft",product="ie",version="5\.5"]"#),
     ];
     let x = wfn(r#"wfn:[part="o",vendor="microsoft",product="windows_2000"]"#);
@@ -402,4 +446,33 @@ fn nistir7696_7_3_contains_wildcards() {
     assert_eq!(cmp(&Value::Any, &v("foo?")), Relation::Undefined);
     assert_eq!(cmp(&Value::Any, &v(r"\*bar")), Relation::Superset);
     assert_eq!(cmp(&Value::Any, &v("*bar")), Relation::Undefined);
+}
+
+/// NISTIR 7695 5.3.3.10 and the LANGTAG rule of Figures 6-2 and 6-3:
+/// `language ["-" region]`, 2-3 letters and 2 letters or 3 digits.
+#[test]
+fn nistir7695_5_3_3_10_language_tags() {
+    for ok in ["en", "EN-us", "ast", "es-419"] {
+        let fs = format!("cpe:2.3:a:v:p:1:*:*:{ok}:*:*:*:*");
+        assert!(Wfn::parse_fs(&fs).is_ok(), "{fs}");
+    }
+    for bad in ["english", "e", "en-u", "en-1234", "en*", "en_us"] {
+        let fs = format!("cpe:2.3:a:v:p:1:*:*:{bad}:*:*:*:*");
+        let err = Wfn::parse_fs(&fs).expect_err(&fs);
+        assert_eq!(
+            kind_of(err),
+            (Attribute::Language, ValueErrorKind::InvalidLanguage),
+            "{fs}"
+        );
+    }
+    assert!(Wfn::parse_uri("cpe:/a:v:p:1:::en-us").is_ok());
+    assert!(Wfn::parse_uri("cpe:/a:v:p:1:::english").is_err());
+}
+
+/// NISTIR 7695 5.3.3.1: part is a, o or h.
+#[test]
+fn nistir7695_5_3_3_1_part() {
+    let err = Wfn::parse_fs("cpe:2.3:x:v:p:1:*:*:*:*:*:*:*").unwrap_err();
+    assert_eq!(kind_of(err), (Attribute::Part, ValueErrorKind::InvalidPart));
+    assert!(Wfn::parse_fs("cpe:2.3:-:v:p:1:*:*:*:*:*:*:*").is_ok());
 }

@@ -76,15 +76,34 @@ fn unbind_value_fs(attribute: Attribute, field: &str, offset: usize) -> Result<V
             '\\' => match chars.next() {
                 Some((_, q)) if is_printable(q) => Unit::Lit(q),
                 Some((j, q)) => {
-                    return Err(value_error(attribute, offset + j, Some(q), ValueErrorKind::NotPrintableAscii))
+                    return Err(value_error(
+                        attribute,
+                        offset + j,
+                        Some(q),
+                        ValueErrorKind::NotPrintableAscii,
+                    ))
                 }
-                None => return Err(value_error(attribute, pos, Some('\\'), ValueErrorKind::DanglingEscape)),
+                None => {
+                    return Err(value_error(
+                        attribute,
+                        pos,
+                        Some('\\'),
+                        ValueErrorKind::DanglingEscape,
+                    ))
+                }
             },
             '*' => Unit::Asterisk,
             '?' => Unit::Question,
             // add_quoting quotes any other unquoted non-alphanumeric.
             c if is_printable(c) => Unit::Lit(c),
-            c => return Err(value_error(attribute, pos, Some(c), ValueErrorKind::NotPrintableAscii)),
+            c => {
+                return Err(value_error(
+                    attribute,
+                    pos,
+                    Some(c),
+                    ValueErrorKind::NotPrintableAscii,
+                ))
+            }
         };
         units.push((pos, unit));
     }
@@ -201,9 +220,19 @@ fn decode(attribute: Attribute, comp: &str, offset: usize) -> Result<Value, CpeE
     while let Some(&b) = bytes.get(i) {
         let pos = offset + i;
         if b == b'%' {
-            let code = match (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            let code = match (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
                 (Some(h), Some(l)) => h * 16 + l,
-                _ => return Err(value_error(attribute, pos, Some('%'), ValueErrorKind::IllegalPercentEncoding)),
+                _ => {
+                    return Err(value_error(
+                        attribute,
+                        pos,
+                        Some('%'),
+                        ValueErrorKind::IllegalPercentEncoding,
+                    ))
+                }
             };
             let unit = match code {
                 0x01 => Unit::Question,
@@ -211,7 +240,12 @@ fn decode(attribute: Attribute, comp: &str, offset: usize) -> Result<Value, CpeE
                 _ => match pct_decode(code) {
                     Some(c) => Unit::Lit(c),
                     None => {
-                        return Err(value_error(attribute, pos, Some('%'), ValueErrorKind::IllegalPercentEncoding))
+                        return Err(value_error(
+                            attribute,
+                            pos,
+                            Some('%'),
+                            ValueErrorKind::IllegalPercentEncoding,
+                        ))
                     }
                 },
             };
@@ -228,9 +262,21 @@ fn decode(attribute: Attribute, comp: &str, offset: usize) -> Result<Value, CpeE
                 units.push((pos, Unit::Lit(c.to_ascii_lowercase())));
             }
             c if is_printable(c) => {
-                return Err(value_error(attribute, pos, Some(c), ValueErrorKind::UnencodedCharacter))
+                return Err(value_error(
+                    attribute,
+                    pos,
+                    Some(c),
+                    ValueErrorKind::UnencodedCharacter,
+                ))
             }
-            c => return Err(value_error(attribute, pos, Some(c), ValueErrorKind::NotPrintableAscii)),
+            c => {
+                return Err(value_error(
+                    attribute,
+                    pos,
+                    Some(c),
+                    ValueErrorKind::NotPrintableAscii,
+                ))
+            }
         }
         i += c.len_utf8();
     }
@@ -295,11 +341,15 @@ pub(super) fn parse_wfn_notation(s: &str) -> Result<Wfn, CpeError> {
     loop {
         i = skip_ws(i);
         let name_start = i;
-        while bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        while bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
             i += 1;
         }
         let name = s.get(name_start..i).unwrap_or("");
-        let attribute = Attribute::from_name(name).ok_or(syntax(name_start, "unknown attribute"))?;
+        let attribute =
+            Attribute::from_name(name).ok_or(syntax(name_start, "unknown attribute"))?;
         let slot = seen
             .get_mut(attribute.index())
             .ok_or(syntax(name_start, "unknown attribute"))?;
@@ -323,7 +373,9 @@ pub(super) fn parse_wfn_notation(s: &str) -> Result<Wfn, CpeError> {
                     None => return Err(syntax(i, "unterminated value string")),
                 }
             }
-            let text = s.get(start..j).ok_or(syntax(start, "unterminated value string"))?;
+            let text = s
+                .get(start..j)
+                .ok_or(syntax(start, "unterminated value string"))?;
             i = j + 1;
             wfn_value(attribute, text, start)?
         } else if s.get(i..i + 3) == Some("ANY") {

@@ -31,6 +31,10 @@ pub enum ValueErrorKind {
     IllegalPercentEncoding,
     /// `part` must be `a`, `o`, `h`, ANY or NA (NISTIR 7695 5.3.3.1).
     InvalidPart,
+    /// `language` must be a language tag, `language ["-" region]` with
+    /// 2-3 letters and 2 letters or 3 digits (NISTIR 7695 5.3.3.10 and the
+    /// LANGTAG rule of Figures 6-2 and 6-3).
+    InvalidLanguage,
 }
 
 impl ValueErrorKind {
@@ -46,6 +50,7 @@ impl ValueErrorKind {
             Self::UnencodedCharacter => "punctuation must be percent-encoded",
             Self::IllegalPercentEncoding => "percent-encoded form not allowed in a CPE URI",
             Self::InvalidPart => "part must be a, o, h, ANY or NA",
+            Self::InvalidLanguage => "language must be a tag like \"en\" or \"en-us\"",
         }
     }
 }

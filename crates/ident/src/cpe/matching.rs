@@ -45,7 +45,9 @@ pub fn compare_values(source: &Value, target: &Value) -> Relation {
     match (source, target) {
         (_, Value::Str(t)) if t.has_wildcards() => Relation::Undefined,
         (Value::Any, Value::Any) | (Value::Na, Value::Na) => Relation::Equal,
-        (Value::Str(s), Value::Str(t)) if !s.has_wildcards() && s.body().eq_ignore_ascii_case(t.body()) => {
+        (Value::Str(s), Value::Str(t))
+            if !s.has_wildcards() && s.body().eq_ignore_ascii_case(t.body()) =>
+        {
             Relation::Equal
         }
         (Value::Any, _) => Relation::Superset,
@@ -77,7 +79,9 @@ pub fn compare_strings(source: &AvString, target: &AvString) -> Relation {
             break;
         }
         if source.suffix().admits(n - i - m)
-            && text.get(i..i + m).is_some_and(|t| t.eq_ignore_ascii_case(body))
+            && text
+                .get(i..i + m)
+                .is_some_and(|t| t.eq_ignore_ascii_case(body))
         {
             return Relation::Superset;
         }
@@ -139,7 +143,9 @@ impl Wfn {
 
     /// CPE_SUPERSET (NISTIR 7696 7.2): non-proper; true for equal names.
     pub fn is_superset(&self, target: &Wfn) -> bool {
-        self.all_attributes(target, |r| matches!(r, Relation::Superset | Relation::Equal))
+        self.all_attributes(target, |r| {
+            matches!(r, Relation::Superset | Relation::Equal)
+        })
     }
 
     /// Whether `target` is one of the products this name describes: CPE_SUPERSET

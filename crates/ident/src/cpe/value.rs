@@ -152,7 +152,12 @@ impl Value {
         let mut units = Vec::with_capacity(text.len());
         for (i, c) in text.char_indices() {
             if !is_printable(c) {
-                return Err(value_error(attribute, i, Some(c), ValueErrorKind::NotPrintableAscii));
+                return Err(value_error(
+                    attribute,
+                    i,
+                    Some(c),
+                    ValueErrorKind::NotPrintableAscii,
+                ));
             }
             units.push((i, Unit::Lit(c)));
         }
@@ -326,6 +331,11 @@ pub(super) fn assemble(
     {
         return err(start, None, ValueErrorKind::InvalidPart);
     }
+    if attribute == Attribute::Language
+        && (prefix != Wildcard::None || suffix != Wildcard::None || !is_language_tag(&body))
+    {
+        return err(start, None, ValueErrorKind::InvalidLanguage);
+    }
     Ok(Value::Str(AvString {
         prefix,
         body: body.into_boxed_str(),
@@ -333,10 +343,30 @@ pub(super) fn assemble(
     }))
 }
 
+/// `LANGTAG = language ["-" region]`, `language = 2*3ALPHA`,
+/// `region = 2ALPHA / 3DIGIT` (NISTIR 7695 Figures 6-2 and 6-3).
+fn is_language_tag(s: &str) -> bool {
+    let (language, region) = match s.split_once('-') {
+        Some((l, r)) => (l, Some(r)),
+        None => (s, None),
+    };
+    let alpha = |t: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphabetic())
+    };
+    alpha(language, 2..=3)
+        && region.is_none_or(|r| {
+            alpha(r, 2..=2) || (r.len() == 3 && r.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
 /// A value in WFN form (Figure 5-1): `\` quotes the next character, `*` and
 /// `?` are special, other punctuation must be quoted. `offset` is the byte
 /// offset of `text` in the whole input, for errors.
-pub(super) fn wfn_value(attribute: Attribute, text: &str, offset: usize) -> Result<Value, CpeError> {
+pub(super) fn wfn_value(
+    attribute: Attribute,
+    text: &str,
+    offset: usize,
+) -> Result<Value, CpeError> {
     let mut units = Vec::with_capacity(text.len());
     let mut chars = text.char_indices();
     while let Some((i, c)) = chars.next() {
@@ -345,17 +375,41 @@ pub(super) fn wfn_value(attribute: Attribute, text: &str, offset: usize) -> Resu
             '\\' => match chars.next() {
                 Some((_, q)) if is_printable(q) => Unit::Lit(q),
                 Some((j, q)) => {
-                    return Err(value_error(attribute, offset + j, Some(q), ValueErrorKind::NotPrintableAscii))
+                    return Err(value_error(
+                        attribute,
+                        offset + j,
+                        Some(q),
+                        ValueErrorKind::NotPrintableAscii,
+                    ))
                 }
-                None => return Err(value_error(attribute, pos, Some('\\'), ValueErrorKind::DanglingEscape)),
+                None => {
+                    return Err(value_error(
+                        attribute,
+                        pos,
+                        Some('\\'),
+                        ValueErrorKind::DanglingEscape,
+                    ))
+                }
             },
             '*' => Unit::Asterisk,
             '?' => Unit::Question,
             c if is_alnum(c) => Unit::Lit(c),
             c if is_printable(c) => {
-                return Err(value_error(attribute, pos, Some(c), ValueErrorKind::UnquotedPunctuation))
+                return Err(value_error(
+                    attribute,
+                    pos,
+                    Some(c),
+                    ValueErrorKind::UnquotedPunctuation,
+                ))
             }
-            c => return Err(value_error(attribute, pos, Some(c), ValueErrorKind::NotPrintableAscii)),
+            c => {
+                return Err(value_error(
+                    attribute,
+                    pos,
+                    Some(c),
+                    ValueErrorKind::NotPrintableAscii,
+                ))
+            }
         };
         units.push((pos, unit));
     }
