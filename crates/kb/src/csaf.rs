@@ -1,0 +1,348 @@
+//! CSAF 2.0 advisories (CISA ICS medical advisories and others).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::feed::{from_value, parse_json, FeedRead};
+use crate::hash::ContentHash;
+use crate::model::{Severity, SeverityKind, Weakness};
+use crate::time::Timestamp;
+
+/// One advisory: its tracking data, products and vulnerabilities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsafAdvisory {
+    /// `document.tracking.id`, e.g. `ICSMA-24-165-01`.
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    pub csaf_version: String,
+    pub publisher: Option<String>,
+    /// `document.tracking.status`: draft, interim, final.
+    pub status: String,
+    /// `document.tracking.version`.
+    pub version: String,
+    pub initial_release: Timestamp,
+    pub current_release: Timestamp,
+    pub products: Vec<CsafProduct>,
+    pub vulnerabilities: Vec<CsafVulnerability>,
+    pub references: Vec<String>,
+}
+
+impl ContentHash for CsafAdvisory {
+    const KIND: &'static str = "csaf";
+}
+
+impl CsafAdvisory {
+    pub fn product(&self, product_id: &str) -> Option<&CsafProduct> {
+        self.products.iter().find(|p| p.product_id == product_id)
+    }
+}
+
+/// A full product name from the product tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsafProduct {
+    pub product_id: String,
+    pub name: String,
+    /// The branch path above the product, as `category: name`.
+    pub branches: Vec<String>,
+    pub cpe: Option<String>,
+    /// CSAF 2.0 has one `purl`; 2.1 a list `purls`. Both land here.
+    pub purls: Vec<String>,
+}
+
+/// A vulnerability of an advisory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsafVulnerability {
+    pub cve: Option<String>,
+    pub title: Option<String>,
+    pub cwe: Option<Weakness>,
+    /// `product_status` categories (known_affected, fixed, ...) with their
+    /// product ids, sorted by category.
+    pub product_status: Vec<(String, Vec<String>)>,
+    pub remediations: Vec<Remediation>,
+    pub scores: Vec<CsafScore>,
+}
+
+impl CsafVulnerability {
+    /// The product ids in status `category` (`known_affected`, `fixed`...).
+    pub fn products_in(&self, category: &str) -> &[String] {
+        self.product_status
+            .iter()
+            .find(|(c, _)| c == category)
+            .map_or(&[], |(_, ids)| ids.as_slice())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remediation {
+    /// vendor_fix, mitigation, workaround, none_available, no_fix_planned.
+    pub category: String,
+    /// The advice, cut to [`DETAILS_LIMIT`] characters.
+    pub details: String,
+    pub product_ids: Vec<String>,
+    pub url: Option<String>,
+}
+
+/// Longest remediation text kept; the full text stays in the advisory.
+pub const DETAILS_LIMIT: usize = 1000;
+
+/// CVSS scores of a vulnerability for a set of products.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsafScore {
+    pub products: Vec<String>,
+    pub cvss: Vec<Severity>,
+}
+
+#[derive(Deserialize)]
+struct RawAdvisory {
+    document: RawDocument,
+    #[serde(default)]
+    product_tree: Option<RawProductTree>,
+    #[serde(default)]
+    vulnerabilities: Vec<RawVulnerability>,
+}
+
+#[derive(Deserialize)]
+struct RawDocument {
+    category: String,
+    csaf_version: String,
+    title: String,
+    publisher: Option<RawPublisher>,
+    tracking: RawTracking,
+    #[serde(default)]
+    references: Vec<RawReference>,
+}
+
+#[derive(Deserialize)]
+struct RawPublisher {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawTracking {
+    id: String,
+    status: String,
+    version: String,
+    initial_release_date: String,
+    current_release_date: String,
+}
+
+#[derive(Deserialize)]
+struct RawReference {
+    url: String,
+}
+
+#[derive(Deserialize, Default)]
+struct RawProductTree {
+    #[serde(default)]
+    branches: Vec<RawBranch>,
+    #[serde(default)]
+    full_product_names: Vec<RawFullProductName>,
+    #[serde(default)]
+    relationships: Vec<RawRelationship>,
+}
+
+#[derive(Deserialize)]
+struct RawBranch {
+    category: String,
+    name: String,
+    #[serde(default)]
+    branches: Vec<RawBranch>,
+    product: Option<RawFullProductName>,
+}
+
+#[derive(Deserialize)]
+struct RawFullProductName {
+    product_id: String,
+    name: String,
+    product_identification_helper: Option<RawHelper>,
+}
+
+#[derive(Deserialize)]
+struct RawHelper {
+    cpe: Option<String>,
+    purl: Option<String>,
+    #[serde(default)]
+    purls: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawRelationship {
+    full_product_name: RawFullProductName,
+}
+
+#[derive(Deserialize)]
+struct RawVulnerability {
+    cve: Option<String>,
+    title: Option<String>,
+    cwe: Option<RawCwe>,
+    #[serde(default)]
+    product_status: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    remediations: Vec<RawRemediation>,
+    #[serde(default)]
+    scores: Vec<RawScore>,
+}
+
+#[derive(Deserialize)]
+struct RawCwe {
+    id: String,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawRemediation {
+    category: String,
+    details: String,
+    #[serde(default)]
+    product_ids: Vec<String>,
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawScore {
+    #[serde(default)]
+    products: Vec<String>,
+    cvss_v2: Option<RawCvss>,
+    cvss_v3: Option<RawCvss>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCvss {
+    vector_string: String,
+    base_score: Option<f64>,
+}
+
+fn product(p: RawFullProductName, branches: Vec<String>) -> CsafProduct {
+    let (cpe, purls) = match p.product_identification_helper {
+        Some(h) => (h.cpe, h.purl.into_iter().chain(h.purls).collect()),
+        None => (None, Vec::new()),
+    };
+    CsafProduct {
+        product_id: p.product_id,
+        name: p.name,
+        branches,
+        cpe,
+        purls,
+    }
+}
+
+/// Reads one CSAF 2.0 advisory (gzip allowed). An advisory is one record:
+/// a malformed one is listed in `rejected` with its tracking id.
+pub fn read(bytes: &[u8], file: &str) -> Result<FeedRead<CsafAdvisory>, Error> {
+    let doc = parse_json(bytes, file)?;
+    if doc.pointer("/document/csaf_version").is_none() {
+        return Err(Error::unsupported(file, "no `document.csaf_version`: not a CSAF document"));
+    }
+    let id = doc
+        .pointer("/document/tracking/id")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let mut out = FeedRead::default();
+    out.push(from_value::<RawAdvisory>(doc, file, "", id.as_deref()).and_then(|raw| convert(raw, file)));
+    Ok(out)
+}
+
+fn convert(raw: RawAdvisory, file: &str) -> Result<CsafAdvisory, Error> {
+    let d = raw.document;
+    let id = d.tracking.id;
+    let invalid = |msg: String, at: &str| Error::invalid(file, msg).record(Some(&id)).at(at);
+    if !d.csaf_version.starts_with("2.") {
+        return Err(Error::unsupported(
+            file,
+            format!("csaf_version {} (2.x is read)", d.csaf_version),
+        )
+        .record(Some(&id))
+        .at("document.csaf_version"));
+    }
+    let initial_release = Timestamp::parse(&d.tracking.initial_release_date)
+        .map_err(|e| invalid(e, "document.tracking.initial_release_date"))?;
+    let current_release = Timestamp::parse(&d.tracking.current_release_date)
+        .map_err(|e| invalid(e, "document.tracking.current_release_date"))?;
+    let tree = raw.product_tree.unwrap_or_default();
+    let mut products = Vec::new();
+    // An explicit stack, so the depth of the branch tree costs no recursion.
+    let mut stack: Vec<(Vec<String>, RawBranch)> =
+        tree.branches.into_iter().rev().map(|b| (Vec::new(), b)).collect();
+    while let Some((mut path, b)) = stack.pop() {
+        path.push(format!("{}: {}", b.category, b.name));
+        if let Some(p) = b.product {
+            products.push(product(p, path.clone()));
+        }
+        for child in b.branches.into_iter().rev() {
+            stack.push((path.clone(), child));
+        }
+    }
+    for p in tree.full_product_names {
+        products.push(product(p, Vec::new()));
+    }
+    for r in tree.relationships {
+        products.push(product(r.full_product_name, Vec::new()));
+    }
+    let mut vulnerabilities = Vec::with_capacity(raw.vulnerabilities.len());
+    for v in raw.vulnerabilities {
+        let mut scores = Vec::new();
+        for s in v.scores {
+            let mut cvss = Vec::new();
+            if let Some(c) = s.cvss_v3 {
+                cvss.push(Severity {
+                    kind: SeverityKind::from_vector(&c.vector_string, SeverityKind::CvssV31),
+                    vector: c.vector_string,
+                    base_score: c.base_score,
+                    source: Some(id.clone()),
+                    role: None,
+                });
+            }
+            if let Some(c) = s.cvss_v2 {
+                cvss.push(Severity {
+                    kind: SeverityKind::CvssV2,
+                    vector: c.vector_string,
+                    base_score: c.base_score,
+                    source: Some(id.clone()),
+                    role: None,
+                });
+            }
+            scores.push(CsafScore {
+                products: s.products,
+                cvss,
+            });
+        }
+        vulnerabilities.push(CsafVulnerability {
+            cve: v.cve,
+            title: v.title,
+            cwe: v.cwe.map(|c| Weakness {
+                id: c.id,
+                name: c.name,
+                source: Some(id.clone()),
+            }),
+            product_status: v.product_status.into_iter().collect(),
+            remediations: v
+                .remediations
+                .into_iter()
+                .map(|r| Remediation {
+                    category: r.category,
+                    details: r.details.chars().take(DETAILS_LIMIT).collect(),
+                    product_ids: r.product_ids,
+                    url: r.url,
+                })
+                .collect(),
+            scores,
+        });
+    }
+    Ok(CsafAdvisory {
+        id: id.clone(),
+        title: d.title,
+        category: d.category,
+        csaf_version: d.csaf_version,
+        publisher: d.publisher.and_then(|p| p.name),
+        status: d.tracking.status,
+        version: d.tracking.version,
+        initial_release,
+        current_release,
+        products,
+        vulnerabilities,
+        references: d.references.into_iter().map(|r| r.url).collect(),
+    })
+}
