@@ -20,6 +20,14 @@ pub enum CvssError {
         /// The prefix as written, e.g. `CVSS:3.2`.
         prefix: String,
     },
+    /// A valid vector of another version than the per-version parser asked for.
+    #[error("expected a CVSS {expected} vector, found a CVSS {found} vector")]
+    WrongVersion {
+        /// The version(s) asked for, e.g. `3.0/3.1`.
+        expected: &'static str,
+        /// The version found.
+        found: Version,
+    },
     /// The first component is not a known prefix nor a CVSS v2 metric.
     #[error(
         "bad CVSS prefix `{prefix}` (expected CVSS:3.0/, CVSS:3.1/, CVSS:4.0/ or a CVSS v2 vector)"
@@ -106,6 +114,7 @@ impl CvssError {
             | Self::OutOfOrder { metric, .. } => Some(metric),
             Self::Empty
             | Self::UnsupportedVersion { .. }
+            | Self::WrongVersion { .. }
             | Self::BadPrefix { .. }
             | Self::MalformedComponent { .. } => None,
         }

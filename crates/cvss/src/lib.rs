@@ -164,7 +164,7 @@ pub fn parse(s: &str) -> Result<Cvss, CvssError> {
             prefix: error::echo(first),
         });
     }
-    V2Vector::parse(inner).map(Cvss::V2)
+    V2Vector::parse_body(inner).map(Cvss::V2)
 }
 
 impl core::str::FromStr for Cvss {

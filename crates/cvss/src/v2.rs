@@ -43,11 +43,19 @@ pub struct V2Vector {
 }
 
 impl V2Vector {
-    /// Parses a v2 vector (no prefix, no parentheses).
+    /// Parses a v2 vector (no prefix; NVD's parenthesised form accepted).
     pub fn parse(s: &str) -> Result<Self, CvssError> {
-        if s.is_empty() {
-            return Err(CvssError::Empty);
+        match crate::parse(s)? {
+            crate::Cvss::V2(v) => Ok(v),
+            other => Err(CvssError::WrongVersion {
+                expected: "2.0",
+                found: other.version(),
+            }),
         }
+    }
+
+    /// Parses the metrics of a v2 vector, without parentheses.
+    pub(crate) fn parse_body(s: &str) -> Result<Self, CvssError> {
         Ok(Self {
             metrics: Metrics::parse(s, &METRICS, Version::V2_0, false)?,
         })
@@ -168,6 +176,13 @@ impl V2Vector {
             * self.w("TD"))
         .round_half_up_1();
         Some(env.max(D::ZERO).to_f64_1())
+    }
+}
+
+impl core::str::FromStr for V2Vector {
+    type Err = CvssError;
+    fn from_str(s: &str) -> Result<Self, CvssError> {
+        Self::parse(s)
     }
 }
 

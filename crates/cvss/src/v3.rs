@@ -58,14 +58,20 @@ pub struct V3Vector {
 }
 
 impl V3Vector {
-    /// Parses the part after the `CVSS:3.x/` prefix. `version` must be
-    /// [`Version::V3_0`] or [`Version::V3_1`]; any other counts as v3.1.
-    pub fn parse_body(body: &str, version: Version) -> Result<Self, CvssError> {
-        let version = if version == Version::V3_0 {
-            Version::V3_0
-        } else {
-            Version::V3_1
-        };
+    /// Parses a `CVSS:3.0/...` or `CVSS:3.1/...` vector.
+    pub fn parse(s: &str) -> Result<Self, CvssError> {
+        match crate::parse(s)? {
+            crate::Cvss::V3(v) => Ok(v),
+            other => Err(CvssError::WrongVersion {
+                expected: "3.0/3.1",
+                found: other.version(),
+            }),
+        }
+    }
+
+    /// Parses the part after the `CVSS:3.x/` prefix; `version` is
+    /// [`Version::V3_0`] or [`Version::V3_1`].
+    pub(crate) fn parse_body(body: &str, version: Version) -> Result<Self, CvssError> {
         Ok(Self {
             version,
             metrics: Metrics::parse(body, &METRICS, version, false)?,
@@ -231,6 +237,13 @@ impl V3Vector {
             self.roundup(self.roundup(capped) * self.temporal_factor())
         };
         env.to_f64_1()
+    }
+}
+
+impl core::str::FromStr for V3Vector {
+    type Err = CvssError;
+    fn from_str(s: &str) -> Result<Self, CvssError> {
+        Self::parse(s)
     }
 }
 

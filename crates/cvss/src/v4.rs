@@ -102,8 +102,19 @@ pub struct V4Vector {
 }
 
 impl V4Vector {
+    /// Parses a `CVSS:4.0/...` vector.
+    pub fn parse(s: &str) -> Result<Self, CvssError> {
+        match crate::parse(s)? {
+            crate::Cvss::V4(v) => Ok(v),
+            other => Err(CvssError::WrongVersion {
+                expected: "4.0",
+                found: other.version(),
+            }),
+        }
+    }
+
     /// Parses the part after the `CVSS:4.0/` prefix.
-    pub fn parse_body(body: &str) -> Result<Self, CvssError> {
+    pub(crate) fn parse_body(body: &str) -> Result<Self, CvssError> {
         Ok(Self {
             metrics: Metrics::parse(body, &METRICS, Version::V4_0, true)?,
         })
@@ -360,6 +371,13 @@ impl V4Vector {
             (n_eq1 + n_eq2 + n_eq3eq6 + n_eq4 + n_eq5) / f64::from(n_existing_lower)
         };
         round_1((value - mean_distance).clamp(0.0, 10.0))
+    }
+}
+
+impl core::str::FromStr for V4Vector {
+    type Err = CvssError;
+    fn from_str(s: &str) -> Result<Self, CvssError> {
+        Self::parse(s)
     }
 }
 

@@ -208,3 +208,35 @@ fn long_garbage_is_echoed_briefly() {
     let e = err(&format!("CVSS:3.1/AV:N/{junk}:N"));
     assert!(e.to_string().len() < 300, "{e}");
 }
+
+#[test]
+fn per_version_parsers_reject_other_versions() {
+    use medsec_cvss::{V2Vector, V3Vector, V4Vector};
+    let v2 = "AV:N/AC:L/Au:N/C:P/I:P/A:P";
+    let v31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+    let v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+    assert!(V2Vector::parse(v2).is_ok());
+    assert!(v31.parse::<V3Vector>().is_ok());
+    assert!(V4Vector::parse(v4).is_ok());
+    assert_eq!(
+        V3Vector::parse(v4),
+        Err(CvssError::WrongVersion {
+            expected: "3.0/3.1",
+            found: Version::V4_0
+        })
+    );
+    assert_eq!(
+        V4Vector::parse(v2),
+        Err(CvssError::WrongVersion {
+            expected: "4.0",
+            found: Version::V2_0
+        })
+    );
+    assert_eq!(
+        V2Vector::parse(v31),
+        Err(CvssError::WrongVersion {
+            expected: "2.0",
+            found: Version::V3_1
+        })
+    );
+}
