@@ -231,7 +231,7 @@ pub(crate) fn normalize(parts: Parts<'_>) -> Result<Normalized, PurlError> {
         mut namespace,
         mut name,
         mut version,
-        qualifiers,
+        mut qualifiers,
         mut subpath,
     } = parts;
     if name.is_empty() {
@@ -316,6 +316,13 @@ pub(crate) fn normalize(parts: Parts<'_>) -> Result<Normalized, PurlError> {
                     format!("type {ty:?} requires the qualifier {key:?}"),
                 ));
             }
+        }
+    }
+
+    if ty == "swid" {
+        // A GUID tag_id shall be lowercase.
+        if let Some(tag) = qualifiers.get_mut("tag_id").filter(|t| is_guid(t)) {
+            tag.make_ascii_lowercase();
         }
     }
 
@@ -436,6 +443,16 @@ pub(crate) fn normalize(parts: Parts<'_>) -> Result<Normalized, PurlError> {
     })
 }
 
+/// Whether `s` has the 8-4-4-4-12 hexadecimal form of a GUID.
+fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// Checks a type and returns it lowercased.
 pub(crate) fn check_type(ty: &str) -> Result<String, PurlError> {
     let Some(first) = ty.chars().next() else {
@@ -534,6 +551,13 @@ mod tests {
         assert!(REGISTERED_TYPES.iter().all(|t| rule_for(t).is_some()));
         assert!(REGISTERED_TYPES.windows(2).all(|w| w[0] < w[1]));
         assert!(rule_for("bintray").is_none());
+    }
+
+    #[test]
+    fn guids_are_recognized() {
+        assert!(is_guid("75B8C285-fa7b-485b-b199-4745e3004d0d"));
+        assert!(!is_guid("CreativeCloud-CS6-Win-GM-MUL"));
+        assert!(!is_guid("75b8c285-fa7b-485b-b199-4745e3004d0"));
     }
 
     #[test]
