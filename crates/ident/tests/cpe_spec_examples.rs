@@ -291,6 +291,9 @@ fn nistir7695_6_2_3_3_embedded_asterisk() {
 #[test]
 fn nistir7695_6_2_3_2_escaped_colon() {
     let w = Wfn::parse_fs(r"cpe:2.3:a:foo:bar\:mumble:1.0:*:*:*:*:*:*:*").unwrap();
+    assert_eq!(w.get(Attribute::Product).literal_text(), Some("bar:mumble"));
+    assert_eq!(w.get(Attribute::Version).literal_text(), Some("1.0"));
+    assert_eq!(w.get(Attribute::Update).literal_text(), None);
     assert_eq!(
         w.get(Attribute::Product).as_str().map(|s| s.body()),
         Some("bar:mumble")

@@ -183,6 +183,16 @@ impl Value {
         }
     }
 
+    /// The characters of a value string without wildcards: what a concrete
+    /// name holds (a component's version, to compare against NVD version
+    /// ranges). `None` for ANY, NA and patterns.
+    pub fn literal_text(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) if !s.has_wildcards() => Some(s.body()),
+            _ => None,
+        }
+    }
+
     /// This value with ASCII letters lowercased. Matching ignores case
     /// anyway (NISTIR 7696 6.1); this is for storing or comparing names
     /// as keys.
