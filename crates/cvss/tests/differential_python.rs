@@ -169,26 +169,43 @@ fn random_vector(rng: &mut Rng, prefix: &str, table: Table, optional_percent: u6
     format!("{prefix}{}", parts.join("/"))
 }
 
-fn python_has_cvss() -> Option<String> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import cvss, importlib.metadata as m; print(m.version('cvss'))",
-        ])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+/// The first Python interpreter that has the `cvss` package, with the
+/// package's version: `python3` on PATH, else the project's oracle venv
+/// (`$MEDSEC_ORACLE_DIR`, default `~/.cache/medsec-oracles`).
+fn python_with_cvss() -> Option<(String, String)> {
+    let oracle_dir = std::env::var_os("MEDSEC_ORACLE_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cache/medsec-oracles"))
+        });
+    let mut candidates = vec!["python3".to_owned()];
+    if let Some(dir) = oracle_dir {
+        candidates.push(dir.join("venv/bin/python").to_string_lossy().into_owned());
+    }
+    candidates.into_iter().find_map(|python| {
+        let out = Command::new(&python)
+            .args([
+                "-c",
+                "import cvss, importlib.metadata as m; print(m.version('cvss'))",
+            ])
+            .output()
+            .ok()?;
+        out.status.success().then(|| {
+            (
+                python,
+                String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            )
+        })
+    })
 }
 
-fn reference_scores(vectors: &[String]) -> Vec<String> {
-    let mut child = Command::new("python3")
+fn reference_scores(python: &str, vectors: &[String]) -> Vec<String> {
+    let mut child = Command::new(python)
         .args(["-c", SCRIPT])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("start python3");
+        .expect("start python");
     let mut stdin = child.stdin.take().expect("python stdin");
     let input = vectors.join("\n") + "\n";
     // Feed stdin from a thread so a full stdout pipe cannot deadlock us.
@@ -243,13 +260,13 @@ fn our_scores(vector: &str) -> String {
 
 #[test]
 fn matches_python_cvss_on_random_vectors() {
-    let Some(version) = python_has_cvss() else {
+    let Some((python, version)) = python_with_cvss() else {
         println!(
             "skipped: matches_python_cvss_on_random_vectors: python cvss package not installed"
         );
         return;
     };
-    println!("reference: python cvss {version}");
+    println!("reference: python cvss {version} ({python})");
     let mut rng = Rng(0x00C0_FFEE_5EED_2024);
     let mut vectors = Vec::new();
     for i in 0..3000 {
@@ -260,7 +277,7 @@ fn matches_python_cvss_on_random_vectors() {
         vectors.push(random_vector(&mut rng, "CVSS:3.1/", V3, optional));
         vectors.push(random_vector(&mut rng, "CVSS:4.0/", V4, optional));
     }
-    let reference = reference_scores(&vectors);
+    let reference = reference_scores(&python, &vectors);
     assert_eq!(
         reference.len(),
         vectors.len(),
