@@ -640,3 +640,72 @@ fn damaged_documents_never_panic() {
         }
     }
 }
+
+#[test]
+fn deep_nesting_does_not_overflow_the_stack() {
+    for field in ["comment", "packages"] {
+        let mut doc = format!(r#"{{"spdxVersion": "SPDX-2.3", "{field}": "#).into_bytes();
+        doc.extend(std::iter::repeat_n(b'[', 100_000));
+        doc.extend(std::iter::repeat_n(b']', 100_000));
+        doc.push(b'}');
+        assert!(parse_json(&doc, &Limits::default()).is_err());
+        assert!(medsec_sbom::parse(&doc).is_err());
+    }
+}
+
+#[test]
+fn files_a_package_has_are_contains_edges_in_both_encodings() {
+    // JSON hasFiles and the tag-value files that follow a package say the
+    // same thing; a CONTAINS relationship repeating it adds no edge.
+    let mut doc = two_packages();
+    doc["files"] = json!([{"SPDXID": "SPDXRef-f1"}, {"SPDXID": "SPDXRef-f2"}]);
+    doc["packages"][1]["hasFiles"] = json!(["SPDXRef-f1", "SPDXRef-f2", "SPDXRef-f1"]);
+    doc["relationships"]
+        .as_array_mut()
+        .expect("array")
+        .push(json!({"spdxElementId": "SPDXRef-b", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-f2"}));
+    let from_json = json_ok(&doc);
+
+    let body = "Relationship: SPDXRef-DOCUMENT DESCRIBES SPDXRef-a
+FileName: ./outside.c
+SPDXID: SPDXRef-f0
+PackageName: a
+SPDXID: SPDXRef-a
+PackageDownloadLocation: NOASSERTION
+Relationship: SPDXRef-a DEPENDS_ON SPDXRef-b
+PackageName: b
+SPDXID: SPDXRef-b
+PackageDownloadLocation: NOASSERTION
+Relationship: SPDXRef-b CONTAINS SPDXRef-f2
+FileName: ./one.c
+SPDXID: SPDXRef-f1
+FileName: ./two.c
+SPDXID: SPDXRef-f2
+";
+    let from_tv = parse_tag_value(&tv(body), &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let contains = |s: &Sbom| -> Vec<(String, String)> {
+        let mut v: Vec<_> = s
+            .edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Contains)
+            .map(|e| (e.from.clone(), e.to.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    let expected = vec![
+        ("SPDXRef-b".to_owned(), "SPDXRef-f1".to_owned()),
+        ("SPDXRef-b".to_owned(), "SPDXRef-f2".to_owned()),
+    ];
+    assert_eq!(contains(&from_json), expected);
+    assert_eq!(contains(&from_tv), expected);
+    assert_eq!(from_json.edges.len(), 4);
+    assert_eq!(from_tv.edges.len(), 4);
+
+    let mut doc = two_packages();
+    doc["packages"][1]["hasFiles"] = json!(["SPDXRef-nofile"]);
+    assert_eq!(
+        rule(&json_err(&doc)),
+        "contained file defined in the document"
+    );
+}
