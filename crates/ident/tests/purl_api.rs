@@ -76,6 +76,14 @@ fn errors_name_the_component_and_the_rule() {
         err_of("pkg:swid/x@1"),
         (Component::Qualifiers, ErrorKind::MissingRequiredQualifier)
     );
+    assert_eq!(
+        PackageUrl::validate("pkg:julia/Dates").map_err(|e| e.kind()),
+        Err(ErrorKind::MissingRequiredQualifier)
+    );
+    assert_eq!(
+        PackageUrl::validate("pkg:julia/Dates?uuid=ade2ca70-3891-5945-98fb-dc099432e06a"),
+        Ok(())
+    );
 }
 
 #[test]

@@ -74,6 +74,12 @@ impl PackageUrl {
         parse::parse(input, true)
     }
 
+    /// Checks `input` against the specification and its type's rules, as
+    /// [`Self::parse`] does, keeping only the verdict.
+    pub fn validate(input: &str) -> Result<(), PurlError> {
+        Self::parse(input).map(|_| ())
+    }
+
     /// The canonical form of `input`, parsed leniently.
     pub fn canonicalize(input: &str) -> Result<String, PurlError> {
         Self::parse_lenient(input).map(|p| p.to_string())
