@@ -305,6 +305,9 @@ impl V4Vector {
 
         // The vector's distance from the first highest-severity vector of
         // its MacroVector that it does not exceed in any metric.
+        // The vector's own levels, once: the search below compares them
+        // with each candidate.
+        let own = METRIC_ORDER.map(|k| level(k, m(k)));
         let mut dist = [0.0f64; 14];
         'search: for &(av, pr, ui) in max_eq1(eq1) {
             for &(ac, at) in max_eq2(eq2) {
@@ -312,22 +315,12 @@ impl V4Vector {
                     for &(msc, msi, msa) in max_eq4(eq4) {
                         // EQ5 has one highest-severity value per level and
                         // no distance of its own.
-                        dist = [
-                            level("AV", m("AV")) - level("AV", av),
-                            level("PR", m("PR")) - level("PR", pr),
-                            level("UI", m("UI")) - level("UI", ui),
-                            level("AC", m("AC")) - level("AC", ac),
-                            level("AT", m("AT")) - level("AT", at),
-                            level("VC", m("VC")) - level("VC", mvc),
-                            level("VI", m("VI")) - level("VI", mvi),
-                            level("VA", m("VA")) - level("VA", mva),
-                            level("SC", m("SC")) - level("SC", msc),
-                            level("SI", m("SI")) - level("SI", msi),
-                            level("SA", m("SA")) - level("SA", msa),
-                            level("CR", m("CR")) - level("CR", cr),
-                            level("IR", m("IR")) - level("IR", ir),
-                            level("AR", m("AR")) - level("AR", ar),
-                        ];
+                        let max = [av, pr, ui, ac, at, mvc, mvi, mva, msc, msi, msa, cr, ir, ar];
+                        for ((d, (k, own)), max) in
+                            dist.iter_mut().zip(METRIC_ORDER.iter().zip(own)).zip(max)
+                        {
+                            *d = own - level(k, max);
+                        }
                         if dist.iter().all(|d| *d >= 0.0) {
                             break 'search;
                         }
@@ -386,6 +379,12 @@ impl core::fmt::Display for V4Vector {
         write!(f, "CVSS:4.0/{}", self.metrics.body())
     }
 }
+
+/// The metrics whose severity distances the score interpolates by, in the
+/// order the distances are summed.
+const METRIC_ORDER: [&str; 14] = [
+    "AV", "PR", "UI", "AC", "AT", "VC", "VI", "VA", "SC", "SI", "SA", "CR", "IR", "AR",
+];
 
 /// The Modified metric that overrides base metric `key`.
 fn modified_key(key: &str) -> Option<&'static str> {
