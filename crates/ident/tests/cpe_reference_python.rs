@@ -46,18 +46,33 @@ for line in sys.stdin:
 sys.stdout.write("\n".join(out) + "\n")
 "#;
 
-fn python_has_cpe() -> bool {
-    Command::new("python3")
-        .args(["-c", "import cpe.cpeset2_3"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+/// A Python interpreter that has the `cpe` package: `python3` on PATH, else
+/// the project's oracle venv (`$MEDSEC_ORACLE_DIR`, default
+/// `~/.cache/medsec-oracles`).
+fn python_with_cpe() -> Option<String> {
+    let mut candidates = vec!["python3".to_owned()];
+    let oracle_dir = std::env::var_os("MEDSEC_ORACLE_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| std::path::PathBuf::from(h).join(".cache/medsec-oracles"))
+        });
+    if let Some(dir) = oracle_dir {
+        candidates.push(dir.join("venv/bin/python").to_string_lossy().into_owned());
+    }
+    candidates.into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import cpe.cpeset2_3"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
 }
 
 /// Runs the requests through one python3 process; one answer per request.
-fn ask_python(requests: &[String]) -> Vec<String> {
-    let mut child = Command::new("python3")
+fn ask_python(python: &str, requests: &[String]) -> Vec<String> {
+    let mut child = Command::new(python)
         .args(["-c", SCRIPT])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -236,10 +251,10 @@ fn excluded_match(source: &Wfn) -> Option<&'static str> {
 
 #[test]
 fn bindings_and_matching_agree_with_python_cpe() {
-    if !python_has_cpe() {
+    let Some(python) = python_with_cpe() else {
         eprintln!("skipped: bindings_and_matching_agree_with_python_cpe: python cpe package not installed");
         return;
-    }
+    };
     let mut names: BTreeSet<String> = generated_fs().into_iter().collect();
     names.extend(generated_uris());
     let shared = medsec_testdata::shared_data().map(|d| cpe_support::shared_cpe_strings(&d));
@@ -252,7 +267,7 @@ fn bindings_and_matching_agree_with_python_cpe() {
         .iter()
         .map(|n| format!("{}\t{n}", if n.starts_with("cpe:/") { "uri" } else { "fs" }))
         .collect();
-    let answers = ask_python(&requests);
+    let answers = ask_python(&python, &requests);
     let (mut agreed, mut excluded, mut both_reject) = (0, 0, 0);
     let mut mismatches = Vec::new();
     for (name, answer) in names.iter().zip(&answers) {
@@ -312,7 +327,7 @@ fn bindings_and_matching_agree_with_python_cpe() {
         .iter()
         .map(|(s, t)| format!("match\t{s}\t{t}"))
         .collect();
-    let answers = ask_python(&requests);
+    let answers = ask_python(&python, &requests);
     let (mut m_agreed, mut m_excluded) = (0, 0);
     for ((s, t), answer) in pairs.iter().zip(&answers) {
         let (Ok(sw), Ok(tw)) = (Wfn::parse_fs(s), Wfn::parse_fs(t)) else {
