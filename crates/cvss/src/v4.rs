@@ -272,7 +272,7 @@ impl V4Vector {
         let next = |i: usize| {
             let mut lower = eq;
             if let Some(level) = lower.get_mut(i) {
-                *level += 1;
+                *level = level.saturating_add(1);
             }
             lookup(lower)
         };
@@ -286,7 +286,8 @@ impl V4Vector {
             (0, 0) => {
                 let left = next(5);
                 let right = next(2);
-                // Math.max over the two; both always exist.
+                // The higher of the two, as the reference calculator takes it
+                // (both always exist).
                 match (left, right) {
                     (Some(l), Some(r)) => Some(if r > l { r } else { l }),
                     (l, None) => l,
@@ -295,19 +296,20 @@ impl V4Vector {
             }
             _ => {
                 let mut lower = eq;
-                lower[2] += 1;
-                lower[5] += 1;
+                lower[2] = lower[2].saturating_add(1);
+                lower[5] = lower[5].saturating_add(1);
                 lookup(lower)
             }
         };
         let lower_eq4 = next(3);
         let lower_eq5 = next(4);
 
-        // The vector's distance from the first highest-severity vector of
-        // its MacroVector that it does not exceed in any metric.
-        // The vector's own levels, once: the search below compares them
-        // with each candidate.
+        // The vector's own levels, once: the search compares them with each
+        // candidate.
         let own = METRIC_ORDER.map(|k| level(k, m(k)));
+        // The vector's distance from the first highest-severity vector of
+        // its MacroVector that it does not exceed in any metric (the last
+        // candidate when there is none, as in the reference calculator).
         let mut dist = [0.0f64; 14];
         'search: for &(av, pr, ui) in max_eq1(eq1) {
             for &(ac, at) in max_eq2(eq2) {
