@@ -709,3 +709,22 @@ SPDXID: SPDXRef-f2
         "contained file defined in the document"
     );
 }
+
+#[test]
+fn implicit_edges_count_against_max_edges() {
+    let mut doc = two_packages();
+    doc["files"] = json!([{"SPDXID": "SPDXRef-f1"}, {"SPDXID": "SPDXRef-f2"}]);
+    doc["packages"][1]["hasFiles"] = json!(["SPDXRef-f1", "SPDXRef-f2"]);
+    let b = bytes(&doc);
+    let four = Limits {
+        max_edges: 4,
+        ..Limits::default()
+    };
+    assert_eq!(parse_json(&b, &four).map(|s| s.edges.len()), Ok(4));
+    let three = Limits {
+        max_edges: 3,
+        ..Limits::default()
+    };
+    let e = parse_json(&b, &three).expect_err("four edges");
+    assert_eq!(limit_name(&e), "max_edges");
+}

@@ -226,7 +226,9 @@ pub(crate) fn build(raw: RawDoc, limits: &Limits) -> Result<Sbom, SbomError> {
         }
     }
 
-    let edges = edges(&doc_id, relationships, describes, has_files);
+    let edges = edges(&doc_id, relationships, describes, has_files)
+        .take(limits.max_edges.saturating_add(1))
+        .collect::<Vec<_>>();
     if edges.len() > limits.max_edges {
         return Err(SbomError::limit(
             "max_edges",
@@ -674,93 +676,77 @@ fn component(b: &mut Builder, p: RawPackage) -> Result<Component, SbomError> {
 
 type HasFiles = Vec<(String, Vec<(String, Loc)>)>;
 
+/// The edges, in order: relationships, then `documentDescribes`, then the
+/// files packages have. Lazy, so that the caller can stop at `max_edges`
+/// before the implicit edges are all made.
 fn edges(
     doc_id: &str,
     relationships: Vec<RawRelationship>,
     describes: Vec<(String, Loc)>,
     has_files: HasFiles,
-) -> Vec<Edge> {
-    let mut edges = Vec::with_capacity(relationships.len() + describes.len());
-    for r in relationships {
-        let RawRelationship {
-            element,
-            kind,
-            related,
-            ..
-        } = r;
-        let edge = match kind.as_str() {
-            "DEPENDS_ON" => Edge {
-                from: element,
-                to: related,
-                kind: EdgeKind::DependsOn,
-            },
-            "DEPENDENCY_OF" => Edge {
-                from: related,
-                to: element,
-                kind: EdgeKind::DependsOn,
-            },
-            "CONTAINS" => Edge {
-                from: element,
-                to: related,
-                kind: EdgeKind::Contains,
-            },
-            "CONTAINED_BY" => Edge {
-                from: related,
-                to: element,
-                kind: EdgeKind::Contains,
-            },
-            "DESCRIBES" => Edge {
-                from: element,
-                to: related,
-                kind: EdgeKind::Describes,
-            },
-            "DESCRIBED_BY" => Edge {
-                from: related,
-                to: element,
-                kind: EdgeKind::Describes,
-            },
-            _ => Edge {
-                from: element,
-                to: related,
-                kind: EdgeKind::Other(kind),
-            },
-        };
-        edges.push(edge);
-    }
+) -> impl Iterator<Item = Edge> + '_ {
     // documentDescribes repeats what DESCRIBES relationships often say
-    // already; one statement is one edge.
-    let mut described: HashSet<String> = edges
+    // already; one statement is one edge. The same for files in packages.
+    let mut described: HashSet<String> = relationships
         .iter()
-        .filter(|e| e.kind == EdgeKind::Describes && e.from == doc_id)
-        .map(|e| e.to.clone())
+        .filter_map(|r| match r.kind.as_str() {
+            "DESCRIBES" if r.element == doc_id => Some(r.related.clone()),
+            "DESCRIBED_BY" if r.related == doc_id => Some(r.element.clone()),
+            _ => None,
+        })
         .collect();
-    for (id, _) in describes {
-        if described.insert(id.clone()) {
-            edges.push(Edge {
-                from: doc_id.to_owned(),
-                to: id,
-                kind: EdgeKind::Describes,
-            });
-        }
-    }
-    // The same for package membership of files.
-    if !has_files.is_empty() {
-        let mut contained: HashSet<(String, String)> = edges
+    let mut contained: HashSet<(String, String)> = if has_files.is_empty() {
+        HashSet::new()
+    } else {
+        relationships
             .iter()
-            .filter(|e| e.kind == EdgeKind::Contains)
-            .map(|e| (e.from.clone(), e.to.clone()))
-            .collect();
-        for (package, files) in has_files {
-            for (file, _) in files {
-                if contained.insert((package.clone(), file.clone())) {
-                    edges.push(Edge {
-                        from: package.clone(),
-                        to: file,
-                        kind: EdgeKind::Contains,
-                    });
-                }
-            }
-        }
-    }
-    edges
+            .filter_map(|r| match r.kind.as_str() {
+                "CONTAINS" => Some((r.element.clone(), r.related.clone())),
+                "CONTAINED_BY" => Some((r.related.clone(), r.element.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let explicit = relationships.into_iter().map(relationship_edge);
+    let describes = describes.into_iter().filter_map(move |(id, _)| {
+        described.insert(id.clone()).then(|| Edge {
+            from: doc_id.to_owned(),
+            to: id,
+            kind: EdgeKind::Describes,
+        })
+    });
+    let files = has_files.into_iter().flat_map(move |(package, files)| {
+        files
+            .into_iter()
+            .map(move |(file, _)| (package.clone(), file))
+    });
+    let files = files.filter_map(move |(package, file)| {
+        contained
+            .insert((package.clone(), file.clone()))
+            .then_some(Edge {
+                from: package,
+                to: file,
+                kind: EdgeKind::Contains,
+            })
+    });
+    explicit.chain(describes).chain(files)
+}
+
+fn relationship_edge(r: RawRelationship) -> Edge {
+    let RawRelationship {
+        element,
+        kind,
+        related,
+        ..
+    } = r;
+    let (from, to, kind) = match kind.as_str() {
+        "DEPENDS_ON" => (element, related, EdgeKind::DependsOn),
+        "DEPENDENCY_OF" => (related, element, EdgeKind::DependsOn),
+        "CONTAINS" => (element, related, EdgeKind::Contains),
+        "CONTAINED_BY" => (related, element, EdgeKind::Contains),
+        "DESCRIBES" => (element, related, EdgeKind::Describes),
+        "DESCRIBED_BY" => (related, element, EdgeKind::Describes),
+        _ => (element, related, EdgeKind::Other(kind)),
+    };
+    Edge { from, to, kind }
 }
