@@ -197,6 +197,11 @@ fn other_versions_are_unsupported_and_named() {
         parse_json(&bytes(&jsonld), &Limits::default()),
         Err(SbomError::Unsupported { .. })
     ));
+    // The version is reported even when the rest does not fit SPDX 2.
+    let mut doc = two_packages();
+    doc["spdxVersion"] = json!("SPDX-3.0");
+    doc["packages"] = json!("not an array");
+    assert!(matches!(json_err(&doc), SbomError::Unsupported { .. }));
     let mut doc = two_packages();
     doc.as_object_mut().map(|o| o.remove("spdxVersion"));
     assert_eq!(rule(&json_err(&doc)), "spdxVersion required");

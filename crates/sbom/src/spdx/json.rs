@@ -180,8 +180,9 @@ impl<'de, T: Deserialize<'de>, B: Bound> Deserialize<'de> for List<T, B> {
     }
 }
 
-/// The version probe: read before the full document so that an SPDX 3 or
-/// 2.1 document is reported as unsupported, not as a schema mismatch.
+/// The version alone: read again when the document does not deserialize,
+/// so that an SPDX 3 or 2.1 document is reported as unsupported rather
+/// than as a schema mismatch.
 #[derive(Deserialize)]
 struct Probe {
     #[serde(rename = "spdxVersion")]
@@ -193,6 +194,9 @@ struct Probe {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Document {
+    spdx_version: Option<Str>,
+    #[serde(rename = "@context")]
+    context: Option<IgnoredAny>,
     #[serde(rename = "SPDXID")]
     spdxid: Option<Str>,
     data_license: Option<Str>,
@@ -319,25 +323,16 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<RawDoc, SbomError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let _scope = LimitScope::enter(limits);
 
-    let probe: Probe = deserialize(body)?;
-    let version = match probe.spdx_version {
-        Some(v) => super::supported_version(&v.0)?,
-        None if probe.context.is_some() => {
-            return Err(SbomError::unsupported(
-                "JSON-LD documents (SPDX 3) are not supported; SPDX 2.2 and 2.3 are",
-            ))
-        }
-        None => {
-            return Err(SbomError::invalid(
-                "SPDX JSON",
-                Location::path("$.spdxVersion"),
-                "spdxVersion required",
-                "the document has no spdxVersion",
-            ))
+    let doc: Document = match deserialize(body) {
+        Ok(doc) => doc,
+        Err(e) => {
+            if let Ok(probe) = deserialize::<Probe>(body) {
+                version(probe.spdx_version, probe.context.is_some())?;
+            }
+            return Err(e);
         }
     };
-
-    let doc: Document = deserialize(body)?;
+    let version = version(doc.spdx_version, doc.context.is_some())?;
     let files_and_snippets = doc.files.0.len() + doc.snippets.0.len();
     let mut raw = RawDoc::new(Encoding::Json, version, Loc::JsonRoot);
     raw.spdxid = opt(doc.spdxid);
@@ -396,6 +391,21 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<RawDoc, SbomError> {
         })
         .collect();
     Ok(raw)
+}
+
+fn version(written: Option<Str>, json_ld: bool) -> Result<&'static str, SbomError> {
+    match written {
+        Some(v) => super::supported_version(&v.0),
+        None if json_ld => Err(SbomError::unsupported(
+            "JSON-LD documents (SPDX 3) are not supported; SPDX 2.2 and 2.3 are",
+        )),
+        None => Err(SbomError::invalid(
+            "SPDX JSON",
+            Location::path("$.spdxVersion"),
+            "spdxVersion required",
+            "the document has no spdxVersion",
+        )),
+    }
 }
 
 fn package(p: Package, index: usize) -> RawPackage {
