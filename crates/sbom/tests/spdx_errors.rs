@@ -486,6 +486,10 @@ fn tag_value_unknown_or_malformed_lines_name_the_line() {
     assert_eq!(rule(&e), "tag inside its element");
     assert_eq!(location(&e).line, Some(tv_line(1)), "{e}");
 
+    let e = tv_err("FileName: ./a.c\nFileType: SOURCE\nFileName: ./b.c\nSPDXID: SPDXRef-b\n");
+    assert_eq!(rule(&e), "file SPDXID required");
+    assert_eq!(location(&e).line, Some(tv_line(1)), "{e}");
+
     let e = tv_err("PackageName: a\nPackageVersion: 1\nPackageVersion: 2\n");
     assert_eq!(rule(&e), "tag given at most once");
     assert_eq!(location(&e).line, Some(tv_line(3)), "{e}");

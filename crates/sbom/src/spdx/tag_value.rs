@@ -137,6 +137,8 @@ struct Reader<'l> {
     section: Section,
     /// The current file has its SPDXID already.
     file_has_id: bool,
+    /// Line of the current file's FileName.
+    file_line: u64,
     files: usize,
     snippets: usize,
 }
@@ -161,6 +163,7 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<RawDoc, SbomError> {
         version_seen: false,
         section: Section::Document,
         file_has_id: false,
+        file_line: 0,
         files: 0,
         snippets: 0,
     };
@@ -255,6 +258,7 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<RawDoc, SbomError> {
         reader.tag(tag, value, tag_line)?;
         pos = next;
     }
+    reader.close_file()?;
     if !reader.version_seen {
         return Err(invalid(
             1,
@@ -298,8 +302,27 @@ impl Reader<'_> {
         self.raw.packages.last_mut()
     }
 
+    /// A file ends where the next element begins; it must have had its
+    /// SPDXID by then.
+    fn close_file(&mut self) -> Result<(), SbomError> {
+        if self.section == Section::File && !self.file_has_id {
+            return Err(invalid(
+                self.file_line,
+                "file SPDXID required",
+                "the file has no SPDXID",
+            ));
+        }
+        Ok(())
+    }
+
     fn tag(&mut self, tag: &str, value: &str, line: u64) -> Result<(), SbomError> {
         let max_items = self.limits.max_array_items;
+        if matches!(
+            tag,
+            "PackageName" | "FileName" | "SnippetSPDXID" | "LicenseID"
+        ) {
+            self.close_file()?;
+        }
         match tag {
             "SPDXVersion" => {
                 if self.version_seen {
@@ -374,6 +397,7 @@ impl Reader<'_> {
                 self.files += 1;
                 self.section = Section::File;
                 self.file_has_id = false;
+                self.file_line = line;
             }
             "SnippetSPDXID" => {
                 if self.snippets >= max_items {
