@@ -338,6 +338,27 @@ impl Builder {
         }
     }
 
+    /// Allocates the model's vectors at their final size when the reader
+    /// knows it. Bounded by the limits, and only attempted: if the memory is
+    /// not there, the vectors grow as usual.
+    pub fn reserve(
+        &mut self,
+        components: usize,
+        subject_components: usize,
+        edges: usize,
+        limits: &crate::Limits,
+    ) {
+        let components = components.min(limits.max_components);
+        let subject_components = subject_components.min(limits.max_components);
+        let _ = self
+            .components
+            .try_reserve_exact(components.saturating_add(subject_components));
+        let _ = self
+            .subject_components
+            .try_reserve_exact(subject_components);
+        let _ = self.edges.try_reserve_exact(edges.min(limits.max_edges));
+    }
+
     pub fn warn(&mut self, location: Option<Location>, message: impl Into<String>) {
         if self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(Warning {
@@ -908,8 +929,11 @@ impl Builder {
                 self.warn(None, message);
             }
         }
-        let mut components = std::mem::take(&mut self.subject_components);
-        components.append(&mut self.components);
+        // The subject goes first; inserting in front of the (reserved)
+        // component vector avoids a second copy of it.
+        let mut components = std::mem::take(&mut self.components);
+        let subject_components = std::mem::take(&mut self.subject_components);
+        components.splice(0..0, subject_components);
         // bom-refs are unique across the document (components and services).
         {
             let mut refs: Vec<&str> = components

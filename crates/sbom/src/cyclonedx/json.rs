@@ -22,6 +22,113 @@ struct RawHead {
     serial_number: Option<String>,
     #[serde(default)]
     version: Option<i64>,
+    #[serde(default)]
+    metadata: Option<MetadataShape>,
+    #[serde(default)]
+    components: Option<ComponentsShape>,
+    #[serde(default)]
+    dependencies: Option<DependenciesShape>,
+}
+
+/// Counts, read in the first pass so that the model's vectors can be
+/// allocated once at their final size: growing them by doubling would cost
+/// up to twice their size at the peak.
+#[derive(Deserialize)]
+struct MetadataShape {
+    #[serde(default)]
+    component: Option<ComponentShape>,
+}
+
+#[derive(Deserialize)]
+struct ComponentShape {
+    #[serde(default)]
+    components: Option<ComponentsShape>,
+}
+
+/// Components in an array, nested ones included.
+struct ComponentsShape(usize);
+
+impl<'de> Deserialize<'de> for ComponentsShape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ComponentsShape;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of components")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(ComponentsShape(0))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut n = 0usize;
+                while let Some(c) = seq.next_element::<ComponentShape>()? {
+                    n = n.saturating_add(1 + c.components.map_or(0, |c| c.0));
+                }
+                Ok(ComponentsShape(n))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `dependsOn` and `provides` entries over all dependencies.
+struct DependenciesShape(usize);
+
+#[derive(Deserialize)]
+struct DependencyShape {
+    #[serde(rename = "dependsOn", default)]
+    depends_on: Option<CountShape>,
+    #[serde(default)]
+    provides: Option<CountShape>,
+}
+
+struct CountShape(usize);
+
+impl<'de> Deserialize<'de> for CountShape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CountShape;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(CountShape(0))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut n = 0usize;
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(CountShape(n))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for DependenciesShape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DependenciesShape;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of dependencies")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(DependenciesShape(0))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut n = 0usize;
+                while let Some(d) = seq.next_element::<DependencyShape>()? {
+                    let count = |c: Option<CountShape>| c.map_or(0, |c| c.0);
+                    n = n.saturating_add(count(d.depends_on) + count(d.provides));
+                }
+                Ok(DependenciesShape(n))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// The body, read in the second pass; every part goes to the builder as soon
@@ -166,6 +273,11 @@ fn map_error(
         Some(other) => other,
         None => {
             let location = Location::line_column(line, column).with_path(path);
+            // serde_json's own nesting bound (128) stops deeper JSON before
+            // the stack can overflow.
+            if inner.to_string().starts_with("recursion limit exceeded") {
+                return SbomError::limit("json_nesting", 128u64, Some(location));
+            }
             match inner.classify() {
                 serde_json::error::Category::Data => {
                     SbomError::invalid(build::FORMAT, location, "schema", inner.to_string())
@@ -216,10 +328,18 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Sbom, SbomError> {
         build::check_serial_number(serial, &root.field("serialNumber", "@serialNumber"))?;
     }
 
-    let guard = CtxGuard::install(JsonCtx::new(
-        limits.clone(),
-        Some(Builder::new(Encoding::Json, minor)),
-    ));
+    let mut builder = Builder::new(Encoding::Json, minor);
+    let subject_components = head
+        .metadata
+        .and_then(|m| m.component)
+        .map_or(0, |c| 1 + c.components.map_or(0, |c| c.0));
+    builder.reserve(
+        head.components.map_or(0, |c| c.0),
+        subject_components,
+        head.dependencies.map_or(0, |d| d.0),
+        limits,
+    );
+    let guard = CtxGuard::install(JsonCtx::new(limits.clone(), Some(builder)));
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result = serde_path_to_error::deserialize::<_, RawBody>(&mut de);
     let ctx = guard.take();
