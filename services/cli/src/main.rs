@@ -28,12 +28,16 @@ enum Command {
     /// Read SBOMs (CycloneDX 1.2-1.6 JSON/XML, SPDX 2.2/2.3 JSON/tag-value).
     #[command(subcommand)]
     Sbom(commands::sbom::SbomCommand),
+    /// Package URLs.
+    #[command(subcommand)]
+    Purl(commands::purl::PurlCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sbom(cmd) => commands::sbom::run(cmd),
+        Command::Purl(cmd) => commands::purl::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -1,3 +1,4 @@
+pub mod purl;
 pub mod sbom;
 
 use std::process::ExitCode;
