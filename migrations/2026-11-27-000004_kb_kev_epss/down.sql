@@ -1,0 +1,2 @@
+DROP TABLE kb.epss_scores;
+DROP TABLE kb.kev_entries;
