@@ -66,7 +66,7 @@ fn detect_json(body: &[u8]) -> Result<Detected, SbomError> {
         SbomError::syntax(
             "JSON",
             Location::line_column(e.line() as u64, e.column() as u64),
-            e.to_string(),
+            crate::error::json_message(&e),
         )
     })?;
     if markers.bom_format.is_some() {

@@ -53,9 +53,9 @@ impl fmt::Display for Location {
         }
         if let Some(path) = &self.path {
             if wrote {
-                write!(f, " ")?;
+                write!(f, ", ")?;
             }
-            write!(f, "at {path}")?;
+            write!(f, "{path}")?;
             wrote = true;
         }
         if !wrote {
@@ -94,6 +94,14 @@ pub enum SbomError {
     /// Not an SBOM format (or version) this reader supports.
     #[error("unsupported input: {message}")]
     Unsupported { message: String },
+}
+
+/// A serde_json error's message without the " at line L column C" that
+/// serde_json appends: the [`Location`] carries the position.
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
 }
 
 impl SbomError {

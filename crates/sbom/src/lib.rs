@@ -14,7 +14,7 @@
 
 pub mod cyclonedx;
 pub mod detect;
-mod error;
+pub(crate) mod error;
 mod limits;
 mod model;
 pub mod spdx;
