@@ -234,14 +234,19 @@ fn product(p: RawFullProductName, branches: Vec<String>) -> CsafProduct {
 pub fn read(bytes: &[u8], file: &str) -> Result<FeedRead<CsafAdvisory>, Error> {
     let doc = parse_json(bytes, file)?;
     if doc.pointer("/document/csaf_version").is_none() {
-        return Err(Error::unsupported(file, "no `document.csaf_version`: not a CSAF document"));
+        return Err(Error::unsupported(
+            file,
+            "no `document.csaf_version`: not a CSAF document",
+        ));
     }
     let id = doc
         .pointer("/document/tracking/id")
         .and_then(Value::as_str)
         .map(str::to_owned);
     let mut out = FeedRead::default();
-    out.push(from_value::<RawAdvisory>(doc, file, "", id.as_deref()).and_then(|raw| convert(raw, file)));
+    out.push(
+        from_value::<RawAdvisory>(doc, file, "", id.as_deref()).and_then(|raw| convert(raw, file)),
+    );
     Ok(out)
 }
 
@@ -264,8 +269,12 @@ fn convert(raw: RawAdvisory, file: &str) -> Result<CsafAdvisory, Error> {
     let tree = raw.product_tree.unwrap_or_default();
     let mut products = Vec::new();
     // An explicit stack, so the depth of the branch tree costs no recursion.
-    let mut stack: Vec<(Vec<String>, RawBranch)> =
-        tree.branches.into_iter().rev().map(|b| (Vec::new(), b)).collect();
+    let mut stack: Vec<(Vec<String>, RawBranch)> = tree
+        .branches
+        .into_iter()
+        .rev()
+        .map(|b| (Vec::new(), b))
+        .collect();
     while let Some((mut path, b)) = stack.pop() {
         path.push(format!("{}: {}", b.category, b.name));
         if let Some(p) = b.product {

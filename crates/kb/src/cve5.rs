@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::feed::{english, from_value, join_path, parse_json, FeedRead};
 use crate::model::{
     KevMark, ProductAffected, ProductVersion, Reference, Severity, SeverityKind, Source,
-    Vulnerability, VersionChange, Weakness,
+    VersionChange, Vulnerability, Weakness,
 };
 use crate::nvd::RawSsvc;
 use crate::time::{parse_date, Timestamp};
@@ -178,15 +178,19 @@ struct RawReference {
     tags: Vec<String>,
 }
 
-/// `CWE-284` from `cweId`, else from a description that starts with it.
+/// `CWE-284` from `cweId`, else the leading `CWE-...` token of the
+/// description (which also carries `CWE-noinfo` / `CWE-Other`).
 fn cwe_of(p: &RawProblem) -> Option<String> {
     if let Some(id) = &p.cwe_id {
         return Some(id.trim().to_owned());
     }
     let d = p.description.as_deref()?.trim();
     let rest = d.strip_prefix("CWE-")?;
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    (!digits.is_empty()).then(|| format!("CWE-{digits}"))
+    let token: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    (!token.is_empty()).then(|| format!("CWE-{token}"))
 }
 
 fn record(value: Value, file: &str, base: &str) -> Result<Vulnerability, Error> {
@@ -198,7 +202,9 @@ fn record(value: Value, file: &str, base: &str) -> Result<Vulnerability, Error> 
     let meta = raw.cve_metadata;
     let id = meta.cve_id;
     let invalid = |msg: String, field: &str| {
-        Error::invalid(file, msg).record(Some(&id)).at(join_path(base, field))
+        Error::invalid(file, msg)
+            .record(Some(&id))
+            .at(join_path(base, field))
     };
     if raw.data_type != "CVE_RECORD" {
         return Err(invalid(
@@ -237,14 +243,18 @@ fn record(value: Value, file: &str, base: &str) -> Result<Vulnerability, Error> 
     }
     let cna = raw.containers.cna;
     v.summary = cna.title.clone();
-    v.details = english(cna.descriptions.iter().map(|d| (d.lang.as_str(), d.value.as_str())))
-        .or_else(|| {
-            english(
-                cna.rejected_reasons
-                    .iter()
-                    .map(|d| (d.lang.as_str(), d.value.as_str())),
-            )
-        });
+    v.details = english(
+        cna.descriptions
+            .iter()
+            .map(|d| (d.lang.as_str(), d.value.as_str())),
+    )
+    .or_else(|| {
+        english(
+            cna.rejected_reasons
+                .iter()
+                .map(|d| (d.lang.as_str(), d.value.as_str())),
+        )
+    });
     let containers = std::iter::once(("containers.cna".to_owned(), "cna", cna)).chain(
         raw.containers
             .adp
@@ -258,7 +268,11 @@ fn record(value: Value, file: &str, base: &str) -> Result<Vulnerability, Error> 
             .short_name
             .clone()
             .or(c.provider_metadata.org_id.clone())
-            .or_else(|| (role == "cna").then(|| meta.assigner_short_name.clone()).flatten());
+            .or_else(|| {
+                (role == "cna")
+                    .then(|| meta.assigner_short_name.clone())
+                    .flatten()
+            });
         for a in c.affected {
             v.products.push(ProductAffected {
                 provider: provider.clone(),
@@ -306,11 +320,16 @@ fn record(value: Value, file: &str, base: &str) -> Result<Vulnerability, Error> 
             let at = format!("{path}.metrics[{mi}].other.content");
             match other.kind.as_str() {
                 "ssvc" => {
-                    let raw: RawSsvc = from_value(other.content, file, &join_path(base, &at), Some(&id))?;
-                    v.ssvc.push(raw.into_ssvc(provider.clone()).map_err(|e| invalid(e, &at))?);
+                    let raw: RawSsvc =
+                        from_value(other.content, file, &join_path(base, &at), Some(&id))?;
+                    v.ssvc.push(
+                        raw.into_ssvc(provider.clone())
+                            .map_err(|e| invalid(e, &at))?,
+                    );
                 }
                 "kev" => {
-                    let raw: RawKev = from_value(other.content, file, &join_path(base, &at), Some(&id))?;
+                    let raw: RawKev =
+                        from_value(other.content, file, &join_path(base, &at), Some(&id))?;
                     let date_added = parse_date(&raw.date_added)
                         .map_err(|e| invalid(e, &format!("{at}.dateAdded")))?;
                     v.kev = Some(KevMark {

@@ -34,15 +34,17 @@ impl ContentHash for CweEntry {
 /// the long text columns are skipped without being stored.
 pub fn read_csv<R: Read>(reader: R, file: &str) -> Result<FeedRead<CweEntry>, Error> {
     let reader = maybe_gunzip(reader, file)?;
-    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+    // MITRE's rows end in a comma the header lacks: one extra empty field.
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(reader);
     let headers = csv.headers().map_err(|e| csv_error(file, &e))?.clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(id_col), Some(name_col)) = (col("CWE-ID"), col("Name")) else {
-        return Err(Error::unsupported(
-            file,
-            "header lacks `CWE-ID` or `Name`: not a CWE CSV",
-        )
-        .at("line 1"));
+        return Err(
+            Error::unsupported(file, "header lacks `CWE-ID` or `Name`: not a CWE CSV").at("line 1"),
+        );
     };
     let abstraction_col = col("Weakness Abstraction");
     let status_col = col("Status");
@@ -77,8 +79,10 @@ pub fn read_csv<R: Read>(reader: R, file: &str) -> Result<FeedRead<CweEntry>, Er
                 abstraction: text(abstraction_col),
                 status: text(status_col),
             }),
-            (Err(_), _) => Err(Error::invalid(file, format!("CWE-ID `{raw_id}` is not a number"))
-                .at(format!("line {line}"))),
+            (Err(_), _) => Err(
+                Error::invalid(file, format!("CWE-ID `{raw_id}` is not a number"))
+                    .at(format!("line {line}")),
+            ),
             (Ok(_), None) => Err(Error::invalid(file, "empty Name")
                 .record(Some(&format!("CWE-{number}")))
                 .at(format!("line {line}"))),

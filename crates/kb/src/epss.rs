@@ -117,16 +117,19 @@ impl<'a> EpssReader<'a> {
         let header_line = format!("line {}", offset + 1);
         let mut columns = [0; 3];
         for (slot, name) in columns.iter_mut().zip(["cve", "epss", "percentile"]) {
-            *slot = headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
-                Error::invalid(
-                    file,
-                    format!(
-                        "header `{}` has no column `{name}` (expected cve,epss,percentile)",
-                        headers.iter().collect::<Vec<_>>().join(",")
-                    ),
-                )
-                .at(header_line.clone())
-            })?;
+            *slot = headers
+                .iter()
+                .position(|h| h.trim() == name)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        file,
+                        format!(
+                            "header `{}` has no column `{name}` (expected cve,epss,percentile)",
+                            headers.iter().collect::<Vec<_>>().join(",")
+                        ),
+                    )
+                    .at(header_line.clone())
+                })?;
         }
         Ok(EpssReader {
             csv,

@@ -145,7 +145,9 @@ pub(crate) fn small_json(v: Option<serde_json::Value>) -> Option<serde_json::Val
     if v.is_null() {
         return None;
     }
-    let len = serde_json::to_vec(&v).map(|b| b.len()).unwrap_or(usize::MAX);
+    let len = serde_json::to_vec(&v)
+        .map(|b| b.len())
+        .unwrap_or(usize::MAX);
     (len <= LIMIT).then_some(v)
 }
 

@@ -109,7 +109,10 @@ pub fn read_json(bytes: &[u8], file: &str) -> Result<(KevCatalog, FeedRead<KevEn
         return Err(Error::unsupported(file, "the KEV catalog is a JSON object"));
     };
     let Some(Value::Array(items)) = map.remove("vulnerabilities") else {
-        return Err(Error::unsupported(file, "no `vulnerabilities` array: not the KEV catalog"));
+        return Err(Error::unsupported(
+            file,
+            "no `vulnerabilities` array: not the KEV catalog",
+        ));
     };
     let date_released = map
         .get("dateReleased")
@@ -119,7 +122,10 @@ pub fn read_json(bytes: &[u8], file: &str) -> Result<(KevCatalog, FeedRead<KevEn
         .map_err(|e| Error::invalid(file, e).at("dateReleased"))?;
     let catalog = KevCatalog {
         title: map.get("title").and_then(Value::as_str).map(str::to_owned),
-        catalog_version: map.get("catalogVersion").and_then(Value::as_str).map(str::to_owned),
+        catalog_version: map
+            .get("catalogVersion")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         date_released,
         count: map.get("count").and_then(Value::as_u64),
     };
@@ -144,7 +150,9 @@ pub fn read_json(bytes: &[u8], file: &str) -> Result<(KevCatalog, FeedRead<KevEn
 /// column is a comma-separated list.
 pub fn read_csv<R: Read>(reader: R, file: &str) -> Result<FeedRead<KevEntry>, Error> {
     let reader = maybe_gunzip(reader, file)?;
-    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(reader);
     let headers = csv
         .headers()
         .map_err(|e| crate::feed::csv_error(file, &e))?
@@ -165,7 +173,12 @@ pub fn read_csv<R: Read>(reader: R, file: &str) -> Result<FeedRead<KevEntry>, Er
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
+                let io = matches!(e.kind(), csv::ErrorKind::Io(_));
                 out.rejected.push(crate::feed::csv_error(file, &e));
+                // An I/O failure would repeat on every further read.
+                if io {
+                    break;
+                }
                 continue;
             }
         }

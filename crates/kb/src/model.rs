@@ -50,6 +50,8 @@ pub struct Vulnerability {
     pub aliases: Vec<String>,
     pub related: Vec<String>,
     pub published: Option<Timestamp>,
+    /// As written. The Go vulndb export writes the zero time
+    /// `0001-01-01T00:00:00Z` here (valid per the OSV schema).
     pub modified: Option<Timestamp>,
     /// Set when the record is withdrawn or rejected. NVD and CVE 5 do not
     /// carry the time of rejection separately; their last-modified time
@@ -153,7 +155,10 @@ impl Vulnerability {
                         package: format!(
                             "{}:{}",
                             p.vendor.as_deref().unwrap_or(""),
-                            p.product.as_deref().or(p.package_name.as_deref()).unwrap_or("")
+                            p.product
+                                .as_deref()
+                                .or(p.package_name.as_deref())
+                                .unwrap_or("")
                         ),
                         version: lt.clone(),
                     });

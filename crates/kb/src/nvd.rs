@@ -43,7 +43,9 @@ pub fn read_value(doc: Value, file: &str) -> Result<FeedRead<Vulnerability>, Err
             }
         }
         let Value::Array(items) = items else {
-            return Err(Error::invalid(file, "`vulnerabilities` is not an array").at("vulnerabilities"));
+            return Err(
+                Error::invalid(file, "`vulnerabilities` is not an array").at("vulnerabilities")
+            );
         };
         for (i, item) in items.into_iter().enumerate() {
             let base = format!("vulnerabilities[{i}]");
@@ -170,7 +172,11 @@ impl RawSsvc {
             source,
             role: self.role,
             version: self.version,
-            timestamp: self.timestamp.as_deref().map(Timestamp::parse).transpose()?,
+            timestamp: self
+                .timestamp
+                .as_deref()
+                .map(Timestamp::parse)
+                .transpose()?,
             exploitation: None,
             automatable: None,
             technical_impact: None,
@@ -251,10 +257,11 @@ fn time_field(
     base: &str,
     id: &str,
 ) -> Result<Option<Timestamp>, Error> {
-    value
-        .map(Timestamp::parse)
-        .transpose()
-        .map_err(|e| Error::invalid(file, e).record(Some(id)).at(crate::feed::join_path(base, field)))
+    value.map(Timestamp::parse).transpose().map_err(|e| {
+        Error::invalid(file, e)
+            .record(Some(id))
+            .at(crate::feed::join_path(base, field))
+    })
 }
 
 fn cve_record(value: Value, file: &str, base: &str) -> Result<Vulnerability, Error> {
@@ -271,12 +278,22 @@ fn cve_record(value: Value, file: &str, base: &str) -> Result<Vulnerability, Err
     };
     let mut v = Vulnerability::new(id.clone(), Source::Nvd);
     v.published = time_field(raw.published.as_deref(), "published", file, base, &id)?;
-    v.modified = time_field(raw.last_modified.as_deref(), "lastModified", file, base, &id)?;
+    v.modified = time_field(
+        raw.last_modified.as_deref(),
+        "lastModified",
+        file,
+        base,
+        &id,
+    )?;
     v.status = raw.vuln_status.clone();
     if raw.vuln_status.as_deref() == Some("Rejected") {
         v.withdrawn = v.modified.or(v.published);
     }
-    v.details = english(raw.descriptions.iter().map(|d| (d.lang.as_str(), d.value.as_str())));
+    v.details = english(
+        raw.descriptions
+            .iter()
+            .map(|d| (d.lang.as_str(), d.value.as_str())),
+    );
     let groups = [
         (raw.metrics.v2, SeverityKind::CvssV2),
         (raw.metrics.v30, SeverityKind::CvssV30),
@@ -523,17 +540,41 @@ fn legacy_record(value: Value, file: &str, base: &str) -> Result<Vulnerability, 
     let raw: LegacyItem = from_value(value, file, base, id.as_deref())?;
     let id = raw.cve.meta.id;
     let mut v = Vulnerability::new(id.clone(), Source::NvdLegacy);
-    v.published = time_field(raw.published_date.as_deref(), "publishedDate", file, base, &id)?;
-    v.modified = time_field(raw.last_modified_date.as_deref(), "lastModifiedDate", file, base, &id)?;
+    v.published = time_field(
+        raw.published_date.as_deref(),
+        "publishedDate",
+        file,
+        base,
+        &id,
+    )?;
+    v.modified = time_field(
+        raw.last_modified_date.as_deref(),
+        "lastModifiedDate",
+        file,
+        base,
+        &id,
+    )?;
     if let Some(d) = raw.cve.description {
-        v.details = english(d.description_data.iter().map(|d| (d.lang.as_str(), d.value.as_str())));
+        v.details = english(
+            d.description_data
+                .iter()
+                .map(|d| (d.lang.as_str(), d.value.as_str())),
+        );
         // The 1.1 feed marks rejected CVEs only in the description text.
-        if v.details.as_deref().is_some_and(|t| t.starts_with("** REJECT **")) {
+        if v.details
+            .as_deref()
+            .is_some_and(|t| t.starts_with("** REJECT **"))
+        {
             v.status = Some("Rejected".to_owned());
             v.withdrawn = v.modified.or(v.published);
         }
     }
-    for p in raw.cve.problemtype.map(|p| p.problemtype_data).unwrap_or_default() {
+    for p in raw
+        .cve
+        .problemtype
+        .map(|p| p.problemtype_data)
+        .unwrap_or_default()
+    {
         for d in p.description {
             v.weaknesses.push(Weakness {
                 id: d.value,
@@ -597,7 +638,8 @@ fn legacy_record(value: Value, file: &str, base: &str) -> Result<Vulnerability, 
                     path,
                 )));
             }
-            let operator = Operator::parse(&n.operator).map_err(|e| located((e, format!("{path}.operator"))))?;
+            let operator = Operator::parse(&n.operator)
+                .map_err(|e| located((e, format!("{path}.operator"))))?;
             let mut children = Vec::with_capacity(n.children.len());
             for (j, c) in n.children.into_iter().enumerate() {
                 children.push(legacy_node(c, &format!("{path}.children[{j}]")).map_err(located)?);

@@ -35,7 +35,12 @@ pub fn read_json(bytes: &[u8], file: &str) -> Result<FeedRead<Vulnerability>, Er
                 out.extend(json_record(Value::Object(map), file, ""));
             }
         },
-        _ => return Err(Error::unsupported(file, "an OSV document is a JSON object or array")),
+        _ => {
+            return Err(Error::unsupported(
+                file,
+                "an OSV document is a JSON object or array",
+            ))
+        }
     }
     Ok(out)
 }
@@ -51,7 +56,9 @@ pub fn read_yaml(bytes: &[u8], file: &str) -> Result<FeedRead<Vulnerability>, Er
         Ok(raw) => out.extend(convert(raw, file, "")),
         Err(e) => {
             // Name the record when at least its id can be read.
-            let id = serde_norway::from_slice::<IdOnly>(&bytes).ok().and_then(|r| r.id);
+            let id = serde_norway::from_slice::<IdOnly>(&bytes)
+                .ok()
+                .and_then(|r| r.id);
             let path = e.path().to_string();
             out.rejected.push(
                 Error::malformed(file, "YAML", e.into_inner())
@@ -165,14 +172,17 @@ fn severity(s: RawSeverity, source: &str) -> Severity {
 fn is_commit_hash(v: &str) -> bool {
     v == "0"
         || ((v.len() == 40 || v.len() == 64)
-            && v.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            && v.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
 fn convert(raw: RawOsv, file: &str, base: &str) -> FeedRead<Vulnerability> {
     let mut out = FeedRead::default();
     let id = raw.id.clone();
     let err = |msg: String, field: &str| {
-        Error::invalid(file, msg).record(Some(&id)).at(join_path(base, field))
+        Error::invalid(file, msg)
+            .record(Some(&id))
+            .at(join_path(base, field))
     };
     if id.trim().is_empty() {
         out.rejected.push(err("empty `id`".to_owned(), "id"));
@@ -189,7 +199,9 @@ fn convert(raw: RawOsv, file: &str, base: &str) -> FeedRead<Vulnerability> {
         }
     }
     let time = |v: Option<&str>, field: &str| {
-        v.map(Timestamp::parse).transpose().map_err(|e| err(e, field))
+        v.map(Timestamp::parse)
+            .transpose()
+            .map_err(|e| err(e, field))
     };
     let mut v = Vulnerability::new(id.clone(), Source::Osv);
     let times = (|| {
@@ -209,12 +221,6 @@ fn convert(raw: RawOsv, file: &str, base: &str) -> FeedRead<Vulnerability> {
             out.rejected.push(e);
             return out;
         }
-    }
-    if v.modified.is_some_and(|m| m.0.timestamp() < -62_000_000_000) {
-        out.warnings.push(err(
-            format!("`modified` is the zero placeholder `{}`; kept as written", raw.modified),
-            "modified",
-        ));
     }
     v.aliases = raw.aliases.unwrap_or_default();
     v.related = raw.related.unwrap_or_default();

@@ -9,7 +9,12 @@ use serde_json::Value;
 /// Counts made from the raw JSON of one 2.0 `cve` object.
 fn check_against_raw(v: &Vulnerability, raw: &Value, file: &str) {
     assert_eq!(v.id, raw["id"].as_str().unwrap(), "{file}");
-    let metrics = ["cvssMetricV2", "cvssMetricV30", "cvssMetricV31", "cvssMetricV40"];
+    let metrics = [
+        "cvssMetricV2",
+        "cvssMetricV30",
+        "cvssMetricV31",
+        "cvssMetricV40",
+    ];
     let want: usize = metrics
         .iter()
         .map(|m| len_at(raw, &format!("/metrics/{m}")))
@@ -30,7 +35,11 @@ fn check_against_raw(v: &Vulnerability, raw: &Value, file: &str) {
         .sum();
     assert_eq!(v.weaknesses.len(), cwes, "{file}");
     assert_eq!(v.references.len(), arr(raw, "references").len(), "{file}");
-    assert_eq!(v.configurations.len(), arr(raw, "configurations").len(), "{file}");
+    assert_eq!(
+        v.configurations.len(),
+        arr(raw, "configurations").len(),
+        "{file}"
+    );
     let raw_criteria: Vec<&str> = arr(raw, "configurations")
         .iter()
         .flat_map(|c| arr(c, "nodes"))
@@ -59,7 +68,11 @@ fn check_against_raw(v: &Vulnerability, raw: &Value, file: &str) {
         .filter(|m| m.version_end_excluding.is_some())
         .count();
     assert_eq!(got, ends_excl, "{file}");
-    assert_eq!(v.kev.is_some(), raw.get("cisaExploitAdd").is_some(), "{file}");
+    assert_eq!(
+        v.kev.is_some(),
+        raw.get("cisaExploitAdd").is_some(),
+        "{file}"
+    );
     assert_eq!(
         v.is_withdrawn(),
         raw["vulnStatus"] == "Rejected",
@@ -79,8 +92,7 @@ fn every_nvd_file_reads_with_raw_counts() {
     for path in files(&data.join("vulns/nvd"), &[".json", ".json.gz"]) {
         let file = name(&data, &path);
         let raw = json(&path);
-        let got = nvd::read(&medsec_testdata::read(&path), &file)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let got = nvd::read(&medsec_testdata::read(&path), &file).unwrap_or_else(|e| panic!("{e}"));
         assert!(got.rejected.is_empty(), "{:?}", got.rejected);
         if let Some(items) = raw.get("vulnerabilities").and_then(Value::as_array) {
             assert_eq!(got.records.len(), items.len(), "{file}");
@@ -94,7 +106,8 @@ fn every_nvd_file_reads_with_raw_counts() {
                 assert_eq!(v.source, Source::NvdLegacy);
                 assert_eq!(
                     Some(v.id.as_str()),
-                    item.pointer("/cve/CVE_data_meta/ID").and_then(Value::as_str)
+                    item.pointer("/cve/CVE_data_meta/ID")
+                        .and_then(Value::as_str)
                 );
                 let raw_matches = count_legacy_matches(&item["configurations"]["nodes"]);
                 let matches: usize = v
@@ -119,13 +132,11 @@ fn every_nvd_file_reads_with_raw_counts() {
 }
 
 fn count_legacy_matches(nodes: &Value) -> usize {
-    nodes
-        .as_array()
-        .map_or(0, |ns| {
-            ns.iter()
-                .map(|n| arr(n, "cpe_match").len() + count_legacy_matches(&n["children"]))
-                .sum()
-        })
+    nodes.as_array().map_or(0, |ns| {
+        ns.iter()
+            .map(|n| arr(n, "cpe_match").len() + count_legacy_matches(&n["children"]))
+            .sum()
+    })
 }
 
 fn page(data: &std::path::Path) -> Value {
@@ -140,7 +151,10 @@ fn broken_record_in_a_page_is_reported_and_the_rest_read() {
     let mut doc = page(&data);
     let n = doc["vulnerabilities"].as_array().unwrap().len();
     let mid = n / 2;
-    let id = doc["vulnerabilities"][mid]["cve"]["id"].as_str().unwrap().to_owned();
+    let id = doc["vulnerabilities"][mid]["cve"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     doc["vulnerabilities"][mid]["cve"]["references"] = Value::from(42);
     let bytes = serde_json::to_vec(&doc).unwrap();
     let got = nvd::read(&bytes, "page.json").unwrap();
@@ -190,11 +204,18 @@ fn gzip_and_wrapped_and_unsupported_documents() {
     let cve5 = medsec_testdata::files_under(&data.join("vulns/vulnrichment/records-icsma"));
     let err = nvd::read(&medsec_testdata::read(&cve5[0]), "x.json").unwrap_err();
     assert!(matches!(err.kind, ErrorKind::Unsupported(_)), "{err}");
-    let err = nvd::read(b"{\"resultsPerPage\": 1,\n \"vulnerabilities\": [", "t.json").unwrap_err();
+    let err = nvd::read(
+        b"{\"resultsPerPage\": 1,\n \"vulnerabilities\": [",
+        "t.json",
+    )
+    .unwrap_err();
     assert!(matches!(err.kind, ErrorKind::Malformed { .. }), "{err}");
     assert_eq!(err.location.as_deref(), Some("line 2 column 21"));
-    let err = nvd::read(b"{\"format\": \"NVD_CPE\", \"vulnerabilities\": []}", "c.json")
-        .unwrap_err();
+    let err = nvd::read(
+        b"{\"format\": \"NVD_CPE\", \"vulnerabilities\": []}",
+        "c.json",
+    )
+    .unwrap_err();
     assert!(matches!(err.kind, ErrorKind::Unsupported(_)), "{err}");
 }
 
@@ -232,8 +253,7 @@ fn hashes_are_stable_and_follow_content() {
     // Reordering keys of the source does not change the hash.
     let mut doc: Value = serde_json::from_slice(&bytes).unwrap();
     let cve = doc["vulnerabilities"][0]["cve"].as_object_mut().unwrap();
-    let mut entries: Vec<(String, Value)> =
-        std::mem::take(cve).into_iter().collect();
+    let mut entries: Vec<(String, Value)> = std::mem::take(cve).into_iter().collect();
     entries.reverse();
     cve.extend(entries);
     let c = nvd::read(&serde_json::to_vec(&doc).unwrap(), "p").unwrap();
