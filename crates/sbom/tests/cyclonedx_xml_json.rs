@@ -93,3 +93,55 @@ fn json_and_xml_examples_agree() {
     // laravel 1.2-1.4, juice-shop v11.1.2 and via_npm bare/flat 1.2-1.4.
     assert!(pairs >= 10, "only {pairs} JSON/XML pairs found");
 }
+
+/// The valid official fixtures come in both encodings with the same
+/// structure.
+#[test]
+fn json_and_xml_fixtures_agree() {
+    let Some(data) = medsec_testdata::require("json_and_xml_fixtures_agree") else {
+        return;
+    };
+    let mut pairs = 0;
+    let mut differ = Vec::new();
+    for version in ["1.4", "1.5", "1.6"] {
+        let dir = data.join("testvectors/cyclonedx-spec").join(version);
+        for json in medsec_testdata::files_under(&dir) {
+            let name = json.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.starts_with("valid-") || !name.ends_with(".json") {
+                continue;
+            }
+            let xml = json.with_extension("xml");
+            if !xml.exists() {
+                continue;
+            }
+            let j = parse(&medsec_testdata::read(&json)).unwrap();
+            let x = parse(&medsec_testdata::read(&xml)).unwrap();
+            pairs += 1;
+            // Names, versions and purls differ in some pairs; the structure
+            // (references, nesting, edges) does not.
+            let structure = |s: &Sbom| {
+                let mut refs: Vec<(String, Option<String>)> = s
+                    .components
+                    .iter()
+                    .map(|c| (c.reference.clone(), c.parent.clone()))
+                    .collect();
+                refs.sort();
+                refs
+            };
+            if structure(&j) != structure(&x) || edges(&j) != edges(&x) {
+                differ.push(format!("{version}/{name}"));
+            }
+        }
+    }
+    assert!(pairs > 100, "only {pairs} pairs");
+    // In these pairs the two files really hold different documents (the XML
+    // valid-bom has a fourth component and no dependencies; the XML
+    // valid-component-ref nests "456" and adds "789").
+    let different_upstream = [
+        "1.4/valid-bom-1.4.json",
+        "1.4/valid-component-ref-1.4.json",
+        "1.5/valid-bom-1.5.json",
+        "1.5/valid-component-ref-1.5.json",
+    ];
+    assert_eq!(differ, different_upstream, "JSON and XML disagree");
+}

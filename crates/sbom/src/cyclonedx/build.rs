@@ -805,21 +805,16 @@ impl Builder {
     }
 
     pub fn set_metadata(&mut self, raw: RawMetadata, path: &P) -> Result<(), SbomError> {
+        let at = raw.at;
         if let Some(ts) = &raw.timestamp {
-            check_timestamp(
-                ts,
-                self.encoding,
-                &path.field("timestamp", "timestamp"),
-                None,
-            )?;
+            check_timestamp(ts, self.encoding, &path.field("timestamp", "timestamp"), at)?;
         }
         self.created = raw.timestamp;
         match raw.tools {
             Some(RawTools::Legacy(tools)) => {
                 for (i, t) in tools.into_iter().enumerate() {
-                    let tp = path.field("tools", "tools");
-                    let p = tp.item("", "", "tool", i);
-                    self.hashes(t.hashes.0, &p, None)?;
+                    let p = path.item("tools", "tools", "tool", i);
+                    self.hashes(t.hashes.0, &p, at)?;
                     self.tools.push(join([t.vendor, t.name, t.version]));
                 }
             }
@@ -829,7 +824,7 @@ impl Builder {
                     self.hashes(
                         t.hashes.0,
                         &tp.item("components", "components", "component", i),
-                        None,
+                        at,
                     )?;
                     self.tools.push(join([t.group, t.name, t.version]));
                 }
@@ -837,7 +832,7 @@ impl Builder {
                     self.hashes(
                         t.hashes.0,
                         &tp.item("services", "services", "service", i),
-                        None,
+                        at,
                     )?;
                     self.tools.push(join([t.group, t.name, t.version]));
                 }
@@ -850,8 +845,8 @@ impl Builder {
             .into_iter()
             .filter_map(|a| a.name.or(a.email))
             .collect();
-        self.licenses(raw.licenses.0, path, None)?;
-        self.properties(raw.properties.0, path, None)?;
+        self.licenses(raw.licenses.0, path, at)?;
+        self.properties(raw.properties.0, path, at)?;
         if let Some(component) = raw.component {
             let p = path.field("component", "component");
             let mut out = Vec::new();

@@ -552,6 +552,8 @@ pub(crate) struct RawMetadata {
     pub licenses: LVec<RawLicenseChoice>,
     #[serde(default)]
     pub properties: LVec<RawProperty>,
+    #[serde(skip)]
+    pub at: Option<(u64, u64)>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -669,7 +669,10 @@ impl<'l> Map<'l> {
     }
 
     fn metadata(&self, mut e: Elem, path: &P) -> Result<RawMetadata, SbomError> {
-        let mut m = RawMetadata::default();
+        let mut m = RawMetadata {
+            at: Some(e.at),
+            ..RawMetadata::default()
+        };
         for child in std::mem::take(&mut e.children) {
             match child.name.as_str() {
                 "timestamp" => Self::once(
