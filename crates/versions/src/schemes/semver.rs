@@ -8,6 +8,9 @@ use std::cmp::Ordering;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Ident {
     Num(Num),
+    /// node-semver: an all-digit identifier compares as a JavaScript
+    /// number (`+id`, an f64, kept here as its bits), whatever its size.
+    JsNum(u64),
     Alpha(String),
 }
 
@@ -15,8 +18,12 @@ impl Ord for Ident {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self, other) {
             (Ident::Num(a), Ident::Num(b)) => a.cmp(b),
-            (Ident::Num(_), Ident::Alpha(_)) => Ordering::Less,
-            (Ident::Alpha(_), Ident::Num(_)) => Ordering::Greater,
+            (Ident::JsNum(a), Ident::JsNum(b)) => f64::from_bits(*a).total_cmp(&f64::from_bits(*b)),
+            // Numbers of the two dialects never meet in one ecosystem.
+            (Ident::Num(_), Ident::JsNum(_)) => Ordering::Less,
+            (Ident::JsNum(_), Ident::Num(_)) => Ordering::Greater,
+            (Ident::Num(_) | Ident::JsNum(_), Ident::Alpha(_)) => Ordering::Less,
+            (Ident::Alpha(_), Ident::Num(_) | Ident::JsNum(_)) => Ordering::Greater,
             (Ident::Alpha(a), Ident::Alpha(b)) => a.as_bytes().cmp(b.as_bytes()),
         }
     }
@@ -206,56 +213,38 @@ pub(crate) fn parse_npm(s: &str) -> Result<SemverKey, String> {
     let t = t.trim_start_matches(|c: char| c == 'v' || c == '=' || is_js_space(c));
     let mut rest = t;
     let mut nums = Vec::with_capacity(3);
-    for i in 0..3 {
+    for _ in 0..2 {
         let end = rest
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(rest.len());
         let (digits, after) = rest.split_at(end);
-        if digits.is_empty() {
-            return Err("expected MAJOR.MINOR.PATCH numbers".into());
-        }
-        let n = Num::new(digits);
-        if n.to_u64().is_none_or(|v| v > JS_MAX_SAFE_INTEGER) {
-            return Err(format!("number {digits} is above 2^53-1"));
-        }
-        nums.push(n);
-        rest = after;
-        if i < 2 {
-            rest = rest
-                .strip_prefix('.')
-                .ok_or("expected MAJOR.MINOR.PATCH separated by dots")?;
-        }
+        nums.push(npm_number(digits)?);
+        rest = after
+            .strip_prefix('.')
+            .ok_or("expected MAJOR.MINOR.PATCH separated by dots")?;
     }
-    let (pre_part, build) = match rest.split_once('+') {
-        Some((p, b)) => (p, Some(b)),
-        None => (rest, None),
-    };
-    if let Some(b) = build {
-        check_build(b)?;
+    // The patch is `\d+` followed by an optional pre-release whose dash is
+    // optional too, so the regex backtracks into the digits: "1.2.20.4" is
+    // 1.2.2 with pre-release "0.4". Longest patch first, as the regex does.
+    let run = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    if run == 0 {
+        return Err("expected MAJOR.MINOR.PATCH numbers".into());
     }
-    let pre = if pre_part.is_empty() {
-        Vec::new()
-    } else {
-        // The regex's optional dash: taken when what follows still forms
-        // identifiers, else the dash is itself an identifier character.
-        let body = match pre_part.strip_prefix('-') {
-            Some(after) if loose_pre_ok(after) => after,
-            _ => pre_part,
+    let mut found = None;
+    for k in (1..=run).rev() {
+        let (Some(digits), Some(tail)) = (rest.get(..k), rest.get(k..)) else {
+            continue;
         };
-        if !loose_pre_ok(body) {
-            return Err(format!("invalid pre-release {pre_part:?}"));
+        if let Some(pre) = npm_tail(tail) {
+            found = Some((digits, pre));
+            break;
         }
-        body.split('.')
-            .map(|id| {
-                let n = Num::new(id);
-                if all_digits(id) && n.to_u64().is_some_and(|v| v < JS_MAX_SAFE_INTEGER) {
-                    Ident::Num(n)
-                } else {
-                    Ident::Alpha(id.to_string())
-                }
-            })
-            .collect()
-    };
+    }
+    let (patch_digits, pre) =
+        found.ok_or_else(|| format!("invalid pre-release or build in {rest:?}"))?;
+    nums.push(npm_number(patch_digits)?);
     let [major, minor, patch]: [Num; 3] = nums
         .try_into()
         .map_err(|_| "expected MAJOR.MINOR.PATCH numbers".to_string())?;
@@ -265,6 +254,49 @@ pub(crate) fn parse_npm(s: &str) -> Result<SemverKey, String> {
         patch,
         pre,
     })
+}
+
+fn npm_number(digits: &str) -> Result<Num, String> {
+    if digits.is_empty() {
+        return Err("expected MAJOR.MINOR.PATCH numbers".into());
+    }
+    let n = Num::new(digits);
+    if n.to_u64().is_none_or(|v| v > JS_MAX_SAFE_INTEGER) {
+        return Err(format!("number {digits} is above 2^53-1"));
+    }
+    Ok(n)
+}
+
+/// Matches `(?:-?PRERELEASELOOSE)?(?:\+BUILD)?$` on what follows the patch
+/// number; the pre-release identifiers when it matches.
+fn npm_tail(tail: &str) -> Option<Vec<Ident>> {
+    let (pre_part, build) = match tail.split_once('+') {
+        Some((p, b)) => (p, Some(b)),
+        None => (tail, None),
+    };
+    if let Some(b) = build {
+        check_build(b).ok()?;
+    }
+    if pre_part.is_empty() {
+        return Some(Vec::new());
+    }
+    // The optional dash: taken when what follows still forms identifiers,
+    // else the dash is itself an identifier character.
+    let body = match pre_part.strip_prefix('-') {
+        Some(after) if loose_pre_ok(after) => after,
+        _ => pre_part,
+    };
+    if !loose_pre_ok(body) {
+        return None;
+    }
+    Some(
+        body.split('.')
+            .map(|id| match id.parse::<f64>() {
+                Ok(f) if all_digits(id) => Ident::JsNum(f.to_bits()),
+                _ => Ident::Alpha(id.to_string()),
+            })
+            .collect(),
+    )
 }
 
 fn loose_pre_ok(s: &str) -> bool {

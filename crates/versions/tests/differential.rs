@@ -1,0 +1,480 @@
+//! Differential tests against the reference implementations:
+//! Python `packaging.version` (PyPI), node-semver (npm) and
+//! `dpkg --compare-versions` (Debian). Inputs are every version string in
+//! the OSV data (vulns/osv/{Go,crates.io,Maven,npm,NuGet} JSON and PyPI
+//! YAML) plus edge cases written for each scheme. Each reference runs as
+//! one process fed over stdin.
+//!
+//! Checked: every input is accepted by us exactly when the reference
+//! accepts it, and every compared pair (each package's versions in our
+//! sorted order, adjacent pairs; random pairs across all inputs; all
+//! pairs of edge cases) orders the same.
+
+mod common;
+
+use common::{line_safe, osv_versions, Corpus, Oracle, Rng};
+use medsec_versions::{Ecosystem, Version};
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+const ALL_OSV: [&str; 6] = ["Go", "crates.io", "Maven", "npm", "NuGet", "PyPI"];
+
+struct Plan<'a> {
+    test: &'a str,
+    oracle_name: &'a str,
+    ecosystem: Ecosystem,
+    oracle: Oracle,
+    edge_cases: &'a [&'a str],
+    /// Caps on strings parse-checked and pairs compared (dpkg starts one
+    /// process per query inside its loop, so its sample is smaller).
+    max_strings: usize,
+    max_random_pairs: usize,
+    max_adjacent_pairs: usize,
+}
+
+fn order_str(o: Ordering) -> &'static str {
+    match o {
+        Ordering::Less => "-1",
+        Ordering::Equal => "0",
+        Ordering::Greater => "1",
+    }
+}
+
+fn run(plan: Plan, corpus: &Corpus) {
+    let eco = plan.ecosystem;
+    let mut rng = Rng::new(0x5eed_1234_abcd_0001);
+    // Unique strings: edge cases first, then the corpus (sampled to the cap).
+    let mut seen = BTreeSet::new();
+    let mut strings: Vec<String> = Vec::new();
+    for s in plan.edge_cases {
+        if seen.insert(s.to_string()) {
+            strings.push(s.to_string());
+        }
+    }
+    let mut from_corpus: Vec<String> = corpus
+        .values()
+        .flatten()
+        .filter(|s| line_safe(s) && !s.is_empty())
+        .filter(|s| seen.insert(s.to_string()))
+        .cloned()
+        .collect();
+    while strings.len() + from_corpus.len() > plan.max_strings && !from_corpus.is_empty() {
+        let i = rng.below(from_corpus.len());
+        from_corpus.swap_remove(i);
+    }
+    strings.extend(from_corpus);
+
+    // 1. Acceptance.
+    let requests: Vec<String> = strings.iter().map(|s| format!("P\t{s}")).collect();
+    let answers = plan.oracle.ask(&requests);
+    let mut mismatches = Vec::new();
+    let mut accepted = BTreeSet::new();
+    let (mut both_ok, mut both_err) = (0usize, 0usize);
+    for (s, a) in strings.iter().zip(&answers) {
+        let theirs = a == "OK";
+        let ours = Version::parse(eco, s);
+        match (theirs, &ours) {
+            (true, Ok(_)) => {
+                both_ok += 1;
+                accepted.insert(s.clone());
+            }
+            (false, Err(_)) => both_err += 1,
+            (true, Err(e)) => mismatches.push(format!(
+                "{s:?}: {} accepts, we reject: {e}",
+                plan.oracle_name
+            )),
+            (false, Ok(_)) => {
+                mismatches.push(format!("{s:?}: {} rejects, we accept", plan.oracle_name))
+            }
+        }
+    }
+
+    // 2. Order.
+    let parse = |s: &str| Version::parse(eco, s).expect("accepted above");
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut adjacent = 0usize;
+    for versions in corpus.values() {
+        let mut vs: Vec<Version> = versions
+            .iter()
+            .filter(|s| accepted.contains(*s))
+            .map(|s| parse(s))
+            .collect();
+        vs.sort();
+        for w in vs.windows(2) {
+            if adjacent >= plan.max_adjacent_pairs {
+                break;
+            }
+            if let [a, b] = w {
+                pairs.push((a.as_str().to_string(), b.as_str().to_string()));
+                adjacent += 1;
+            }
+        }
+    }
+    let pool: Vec<&String> = accepted.iter().collect();
+    for _ in 0..plan.max_random_pairs.min(pool.len() * pool.len()) {
+        let a = pool[rng.below(pool.len())];
+        let b = pool[rng.below(pool.len())];
+        pairs.push((a.clone(), b.clone()));
+    }
+    let edge: Vec<&&str> = plan
+        .edge_cases
+        .iter()
+        .filter(|s| accepted.contains(**s))
+        .collect();
+    for a in &edge {
+        for b in &edge {
+            pairs.push((a.to_string(), b.to_string()));
+        }
+    }
+    let requests: Vec<String> = pairs.iter().map(|(a, b)| format!("C\t{a}\t{b}")).collect();
+    let answers = plan.oracle.ask(&requests);
+    let mut order_mismatches = 0usize;
+    for ((a, b), theirs) in pairs.iter().zip(&answers) {
+        let ours = order_str(parse(a).cmp(&parse(b)));
+        if ours != theirs {
+            order_mismatches += 1;
+            mismatches.push(format!(
+                "{a:?} vs {b:?}: {} says {theirs}, we say {ours}",
+                plan.oracle_name
+            ));
+        }
+    }
+
+    for m in mismatches.iter().take(100) {
+        eprintln!("  {m}");
+    }
+    eprintln!(
+        "{}: vs {}: {} strings ({both_ok} accepted by both, {both_err} rejected by both), \
+         {} pairs ({adjacent} adjacent in per-package order, {} random or edge): \
+         {} acceptance and {order_mismatches} order mismatches",
+        plan.test,
+        plan.oracle_name,
+        strings.len(),
+        pairs.len(),
+        pairs.len() - adjacent,
+        mismatches.len() - order_mismatches,
+    );
+    assert!(both_ok > 0 && !pairs.is_empty(), "nothing was compared");
+    assert!(mismatches.is_empty(), "{} mismatches", mismatches.len());
+}
+
+const PEP440_EDGE: &[&str] = &[
+    "1.0",
+    "1.0.0",
+    "1",
+    "v1.0",
+    "V1.0",
+    " 1.0 ",
+    "1.0a1",
+    "1.0alpha1",
+    "1.0-a1",
+    "1.0.a1",
+    "1.0_a1",
+    "1.0a",
+    "1.0b2",
+    "1.0beta2",
+    "1.0rc1",
+    "1.0c1",
+    "1.0pre1",
+    "1.0preview1",
+    "1.0RC1",
+    "1.0.post1",
+    "1.0-1",
+    "1.0post",
+    "1.0.post",
+    "1.0-post1",
+    "1.0_post1",
+    "1.0r1",
+    "1.0rev1",
+    "1.0.dev1",
+    "1.0dev",
+    "1.0-dev",
+    "1.0.dev",
+    "1.0a1.dev1",
+    "1.0.post1.dev1",
+    "1.0a1.post1",
+    "1!1.0",
+    "0!2.0",
+    "1!1.0a1",
+    "1.0+local.1",
+    "1.0+abc",
+    "1.0+1.a",
+    "1.0+a_b-c",
+    "1.0+ABC",
+    "1.0+abc.5",
+    "1.0+5",
+    "1.0+abc.abd",
+    "1.0.0.0.0",
+    "1.01",
+    "01.1",
+    "1.0a01",
+    "1.0.post01",
+    "2012.10",
+    "2.0.0-beta.3",
+    "1.0.0+20130313144700",
+    "a1.0",
+    "1.0+",
+    "1..0",
+    "1.0.",
+    "1.0a1b2",
+    "1.0-",
+    "1.0 1",
+    "1.0--1",
+    "1.0a1-1",
+    "1.0.dev1+local",
+    "1.0+local-1",
+    "1.0+local..1",
+    "0.0.0",
+    "0",
+    "00",
+    "1e3",
+];
+
+const NPM_EDGE: &[&str] = &[
+    "1.2.3",
+    "v1.2.3",
+    "=1.2.3",
+    "= 1.2.3",
+    " v1.2.3 ",
+    "v=1.2.3",
+    "==1.2.3",
+    "vv1.2.3",
+    "1.2.3-beta",
+    "1.2.3beta",
+    "1.2.3-beta.1",
+    "1.2.3-beta.01",
+    "1.2.3-0",
+    "1.2.3-00",
+    "1.2.3-alpha.1",
+    "1.2.3-alpha.10",
+    "1.2.3-alpha.2",
+    "1.2.3-alpha.beta",
+    "1.2.3-alpha",
+    "1.2.3+build",
+    "1.2.3-rc.1+build.5",
+    "1.2.3+build.5",
+    "01.2.3",
+    "1.02.3",
+    "1.2",
+    "1",
+    "1.2.3.4",
+    "1.2.3-",
+    "1.2.3--",
+    "1.2.3-a..b",
+    "1.2.3-a-b",
+    "1.2.3--a",
+    "9007199254740991.0.0",
+    "9007199254740992.0.0",
+    "1.2.3-9007199254740990",
+    "1.2.3-9007199254740991",
+    "1.2.3 ",
+    "1.2.3-ALPHA",
+    "1.2.3-alpha",
+    "1.2.3-Alpha",
+    "1.2.3+",
+    "1.2.3-+",
+    "1.2.3-beta+",
+    "0.0.0",
+    "0.0.0-0",
+    "1.2.3-x.7.z.92",
+    "1.0.0-alpha.beta",
+    "1.0.0-beta.2",
+    "1.0.0-beta.11",
+    "1.0.0-rc.1",
+    "1.0.0",
+    "2.0.0",
+    "2.1.0",
+    "2.1.1",
+    "1.2.3-é",
+    "v 1.2.3",
+    "1.2.3-1a",
+    "1.2.3-a1",
+    "1.2.3-1-1",
+];
+
+const DEB_EDGE: &[&str] = &[
+    "1.0",
+    "1.0~rc1",
+    "1.0~~",
+    "1.0~~a",
+    "1.0~",
+    "1.0-1",
+    "1:1.0",
+    "0:1.0",
+    "1.0+dfsg-1",
+    "1.0-1ubuntu1",
+    "1.0-1~bpo1",
+    "1.0-1+b1",
+    "a1.0",
+    "1.0-",
+    "-1.0",
+    ":1.0",
+    "1:",
+    "1.0 1",
+    " 1.0",
+    "1.0 ",
+    "1.0a",
+    "1.0.",
+    "1.0.0",
+    "01.0",
+    "1.0-0",
+    "1.0-00",
+    "1.0+",
+    "1.0-1-2",
+    "1.0:1",
+    "1:1.0:1",
+    "2147483647:1.0",
+    "2147483648:1.0",
+    "1.0_1",
+    "1.0-a_b",
+    "1.0a.",
+    "1.0a+",
+    "1.0~a",
+    "1.0a~",
+    "1.0.~",
+    "10",
+    "9",
+    "1.00",
+    "1.0000000000000000000000001",
+    "1.0000000000000000000000002",
+    "999999999999999999999999",
+    "1.0-1.1",
+    "1.0-1.a",
+    "2:0",
+    "1.2.3+git20200101.abcdef-2",
+    "1.0 1.0",
+    "1.0\u{00e9}",
+];
+
+#[test]
+fn pep440_vs_packaging() {
+    let test = "pep440_vs_packaging";
+    let python = common::oracle_dir().join("venv/bin/python");
+    if !python.is_file() {
+        return common::skip(test, "python packaging");
+    }
+    let Some(data) = medsec_testdata::require(test) else {
+        return;
+    };
+    let script = r#"
+import sys
+from packaging.version import Version, InvalidVersion
+out = []
+for line in sys.stdin:
+    p = line.rstrip("\n").split("\t")
+    if p[0] == "P":
+        try:
+            Version(p[1]); out.append("OK")
+        except InvalidVersion:
+            out.append("ERR")
+    else:
+        a, b = Version(p[1]), Version(p[2])
+        out.append("-1" if a < b else "0" if a == b else "1")
+sys.stdout.write("".join(o + "\n" for o in out))
+"#;
+    let corpus = osv_versions(&data, &ALL_OSV);
+    run(
+        Plan {
+            test,
+            oracle_name: "packaging 24.2",
+            ecosystem: Ecosystem::PyPI,
+            oracle: Oracle::new(&python.to_string_lossy(), &["-c", script]),
+            edge_cases: PEP440_EDGE,
+            max_strings: usize::MAX,
+            max_random_pairs: 30_000,
+            max_adjacent_pairs: usize::MAX,
+        },
+        &corpus,
+    );
+}
+
+#[test]
+fn npm_vs_node_semver() {
+    let test = "npm_vs_node_semver";
+    let module = common::oracle_dir().join("node/node_modules/semver");
+    if !module.join("package.json").is_file()
+        || std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        return common::skip(test, "node-semver");
+    }
+    let Some(data) = medsec_testdata::require(test) else {
+        return;
+    };
+    let script = format!(
+        r#"
+const semver = require({module:?});
+const lines = require("fs").readFileSync(0, "utf8").split("\n");
+lines.pop();
+const out = lines.map((l) => {{
+  const p = l.split("\t");
+  if (p[0] === "P") {{
+    try {{ new semver.SemVer(p[1], {{ loose: true }}); return "OK"; }} catch (e) {{ return "ERR"; }}
+  }}
+  return String(semver.compare(p[1], p[2], {{ loose: true }}));
+}});
+process.stdout.write(out.map((o) => o + "\n").join(""));
+"#,
+        module = module.to_string_lossy()
+    );
+    let corpus = osv_versions(&data, &ALL_OSV);
+    run(
+        Plan {
+            test,
+            oracle_name: "node-semver 7.7.2",
+            ecosystem: Ecosystem::Npm,
+            oracle: Oracle::new("node", &["-e", &script]),
+            edge_cases: NPM_EDGE,
+            max_strings: usize::MAX,
+            max_random_pairs: 30_000,
+            max_adjacent_pairs: usize::MAX,
+        },
+        &corpus,
+    );
+}
+
+#[test]
+fn debian_vs_dpkg() {
+    let test = "debian_vs_dpkg";
+    let dpkg_ok = std::process::Command::new("dpkg")
+        .args(["--compare-versions", "1.0", "lt", "1.1"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !dpkg_ok {
+        return common::skip(test, "dpkg");
+    }
+    let Some(data) = medsec_testdata::require(test) else {
+        return;
+    };
+    // dpkg's warnings ("has bad syntax: ... does not start with digit",
+    // "invalid character") count as rejection, as do its errors. An empty
+    // argument means "no version" to --compare-versions, so no input is
+    // empty.
+    let script = r#"
+while IFS=$'\t' read -r op a b; do
+  if [ "$op" = P ]; then
+    err=$(dpkg --compare-versions "$a" eq "$a" 2>&1 >/dev/null); rc=$?
+    if [ "$rc" -ne 0 ] || [ -n "$err" ]; then echo ERR; else echo OK; fi
+  elif dpkg --compare-versions "$a" lt "$b" 2>/dev/null; then echo -1
+  elif dpkg --compare-versions "$a" eq "$b" 2>/dev/null; then echo 0
+  else echo 1
+  fi
+done
+"#;
+    let corpus = osv_versions(&data, &ALL_OSV);
+    run(
+        Plan {
+            test,
+            oracle_name: "dpkg",
+            ecosystem: Ecosystem::Debian,
+            oracle: Oracle::new("bash", &["-c", script]),
+            edge_cases: DEB_EDGE,
+            max_strings: 1_500,
+            max_random_pairs: 1_500,
+            max_adjacent_pairs: 1_500,
+        },
+        &corpus,
+    );
+}
