@@ -341,3 +341,36 @@ fn damaged_input_never_panics() {
     }
     assert!(runs > 1000);
 }
+
+#[test]
+fn unknown_references_and_plus_ids_are_warnings() {
+    let json = r#"{"bomFormat":"CycloneDX","specVersion":"1.4","version":1,
+        "components":[{"type":"library","bom-ref":"a","name":"a","licenses":[{"license":{"id":"LGPL-2.1+"}}]}],
+        "dependencies":[{"ref":"a","dependsOn":["missing"]}]}"#;
+    let sbom = parse(json.as_bytes()).unwrap();
+    assert_eq!(sbom.edges.len(), 1);
+    assert!(
+        sbom.warnings
+            .iter()
+            .any(|w| w.message.contains("\"missing\"")),
+        "{:?}",
+        sbom.warnings
+    );
+    assert!(
+        sbom.warnings
+            .iter()
+            .any(|w| w.message.contains("LGPL-2.1+")),
+        "{:?}",
+        sbom.warnings
+    );
+    // A "+" on something that is no licence id at all is still refused.
+    let bad = json.replace("LGPL-2.1+", "Not-A-Licence+");
+    assert!(
+        matches!(parse(bad.as_bytes()), Err(SbomError::Invalid { rule, .. }) if rule == "license-id")
+    );
+    // Duplicate dependsOn entries break the schema's uniqueItems.
+    let dup = json.replace(r#"["missing"]"#, r#"["a","a"]"#);
+    assert!(
+        matches!(parse(dup.as_bytes()), Err(SbomError::Invalid { rule, .. }) if rule == "dependency-unique")
+    );
+}

@@ -110,6 +110,14 @@ fn every_cyclonedx_sbom_parses_with_matching_counts() {
             );
         }
         compare_fields(&shown, &doc, &sbom);
+        if shown.contains("medical") {
+            let supported = sbom
+                .components
+                .iter()
+                .filter(|c| !c.support.is_empty())
+                .count();
+            assert!(supported > 0, "{shown}: no support facts lifted");
+        }
         // Every reference is unique, generated ones included.
         let mut refs: Vec<&str> = sbom
             .components
@@ -299,6 +307,22 @@ fn compare_fields(shown: &str, doc: &Value, sbom: &Sbom) {
             .map(|p| (Some(p.name.clone()), p.value.clone()))
             .collect();
         assert_eq!(got, props, "{at}");
+        // The FDA support facts come from the properties the medical SBOMs
+        // use ("Level of Support", "End-of-Support").
+        for (key, field) in [
+            ("Level of Support", &c.support.level),
+            ("End-of-Support", &c.support.end_of_support),
+        ] {
+            let value = props
+                .iter()
+                .find(|(n, v)| {
+                    n.as_deref() == Some(key) && v.as_ref().is_some_and(|v| !v.trim().is_empty())
+                })
+                .and_then(|(_, v)| v.clone());
+            if value.is_some() {
+                assert_eq!(field, &value, "{at}: {key}");
+            }
+        }
         let refs: Vec<(Option<String>, Option<String>)> = v
             .get("externalReferences")
             .and_then(Value::as_array)

@@ -145,3 +145,30 @@ fn json_and_xml_fixtures_agree() {
     ];
     assert_eq!(differ, different_upstream, "JSON and XML disagree");
 }
+
+/// CycloneDX 1.1 (XML only) is read too: laravel's 1.1 document lists the
+/// same packages as its 1.2 JSON twin.
+#[test]
+fn laravel_1_1_xml_lists_the_same_packages_as_1_2_json() {
+    let Some(data) =
+        medsec_testdata::require("laravel_1_1_xml_lists_the_same_packages_as_1_2_json")
+    else {
+        return;
+    };
+    let dir = data.join("sboms/cyclonedx-examples/SBOM/laravel-7.12.0");
+    let old = parse(&medsec_testdata::read(&dir.join("bom.1.1.xml"))).unwrap();
+    let new = parse(&medsec_testdata::read(&dir.join("bom.1.2.json"))).unwrap();
+    assert_eq!(old.spec_version, "1.1");
+    let packages = |s: &Sbom| {
+        let mut rows: Vec<(String, Option<String>, Option<String>)> = s
+            .components
+            .iter()
+            .filter(|c| Some(&c.reference) != s.subject.as_ref())
+            .map(|c| (c.name.clone(), c.version.clone(), c.purl.clone()))
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert!(!packages(&old).is_empty());
+    assert_eq!(packages(&old), packages(&new));
+}
