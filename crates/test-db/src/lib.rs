@@ -207,14 +207,20 @@ impl TestDatabase {
         }
     }
 
+    /// [`TestDatabase::new`] without the panic.
     pub async fn try_new() -> Result<TestDatabase, String> {
-        let base = base_url();
-        let mut conn = admin_connection(&base).await?;
+        Self::try_new_on(&base_url()).await
+    }
+
+    /// A migrated database on the server at `base` (a URL of any existing
+    /// database there, used for administration).
+    pub async fn try_new_on(base: &str) -> Result<TestDatabase, String> {
+        let mut conn = admin_connection(base).await?;
         let template = template_name();
         let name = unique_name();
         for _ in 0..3 {
             execute(&mut conn, &format!("SELECT pg_advisory_lock({LOCK_KEY})")).await?;
-            let built = build_template(&mut conn, &base).await;
+            let built = build_template(&mut conn, base).await;
             execute(&mut conn, &format!("SELECT pg_advisory_unlock({LOCK_KEY})")).await?;
             built?;
             // Clones share the lock: they may run together but never while
@@ -242,7 +248,7 @@ impl TestDatabase {
             )
             .await?;
             if cloned? {
-                return Self::created(&base, name);
+                return Self::created(base, name);
             }
         }
         Err(format!(
@@ -250,6 +256,7 @@ impl TestDatabase {
         ))
     }
 
+    /// [`TestDatabase::empty`] without the panic.
     pub async fn try_empty() -> Result<TestDatabase, String> {
         let base = base_url();
         let mut conn = admin_connection(&base).await?;
@@ -331,7 +338,20 @@ impl Drop for TestDatabase {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{with_database, TestDatabase, DATABASE_URL_ENV};
+
+    #[tokio::test]
+    async fn an_absent_server_is_a_clear_failure() {
+        let err = TestDatabase::try_new_on("postgres://postgres@127.0.0.1:1/postgres")
+            .await
+            .expect_err("nothing listens on port 1");
+        assert!(
+            err.contains("PostgreSQL does not answer at postgres://postgres@127.0.0.1:1/postgres"),
+            "{err}"
+        );
+        assert!(err.contains(DATABASE_URL_ENV), "{err}");
+        assert!(err.contains("ensure_postgres"), "{err}");
+    }
 
     #[test]
     fn replaces_the_database_name() {
