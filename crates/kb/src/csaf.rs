@@ -6,7 +6,10 @@ use serde_json::Value;
 use crate::error::Error;
 use crate::feed::{from_value, parse_json, FeedRead};
 use crate::hash::ContentHash;
-use crate::model::{Severity, SeverityKind, Weakness};
+use crate::model::{
+    ProductAffected, ProductVersion, Reference, Severity, SeverityKind, Source, Vulnerability,
+    Weakness,
+};
 use crate::time::Timestamp;
 
 /// One advisory: its tracking data, products and vulnerabilities.
@@ -37,6 +40,90 @@ impl CsafAdvisory {
     pub fn product(&self, product_id: &str) -> Option<&CsafProduct> {
         self.products.iter().find(|p| p.product_id == product_id)
     }
+
+    /// One normalised [`Vulnerability`] (source [`Source::Csaf`]) per
+    /// vulnerability of the advisory that names a CVE. Each product in a
+    /// product status becomes a [`ProductAffected`] whose single version
+    /// carries the CVE 5 status word for that CSAF status.
+    pub fn vulnerability_records(&self) -> Vec<Vulnerability> {
+        let mut out = Vec::new();
+        for cv in &self.vulnerabilities {
+            let Some(cve) = &cv.cve else { continue };
+            let mut v = Vulnerability::new(cve.clone(), Source::Csaf);
+            v.aliases = vec![self.id.clone()];
+            v.published = Some(self.initial_release);
+            v.modified = Some(self.current_release);
+            v.summary = cv.title.clone();
+            v.weaknesses.extend(cv.cwe.clone());
+            v.severities = cv.scores.iter().flat_map(|s| s.cvss.clone()).collect();
+            v.references = self
+                .references
+                .iter()
+                .map(|url| Reference {
+                    url: url.clone(),
+                    kind: None,
+                    tags: Vec::new(),
+                    source: Some(self.id.clone()),
+                })
+                .collect();
+            for (category, ids) in &cv.product_status {
+                let Some(status) = status_word(category) else {
+                    continue;
+                };
+                for id in ids {
+                    let p = self.product(id);
+                    let version = p.and_then(|p| p.version.clone().or(p.version_range.clone()));
+                    let version_type = p.and_then(|p| {
+                        p.version_range.as_ref().map(|r| {
+                            if r.starts_with("vers:") {
+                                "vers"
+                            } else {
+                                "csaf_range"
+                            }
+                            .to_owned()
+                        })
+                    });
+                    v.products.push(ProductAffected {
+                        provider: Some(self.id.clone()),
+                        vendor: p.and_then(|p| p.vendor.clone()),
+                        product: p
+                            .and_then(|p| p.product_name.clone())
+                            .or_else(|| Some(p.map_or(id.clone(), |p| p.name.clone()))),
+                        package_name: None,
+                        collection_url: None,
+                        repo: None,
+                        default_status: None,
+                        versions: version
+                            .map(|version| ProductVersion {
+                                version,
+                                status: status.to_owned(),
+                                version_type,
+                                less_than: None,
+                                less_than_or_equal: None,
+                                changes: Vec::new(),
+                            })
+                            .into_iter()
+                            .collect(),
+                        cpes: p.and_then(|p| p.cpe.clone()).into_iter().collect(),
+                        platforms: Vec::new(),
+                    });
+                }
+            }
+            out.push(v);
+        }
+        out
+    }
+}
+
+/// The CVE 5 status word for a CSAF product status category.
+fn status_word(category: &str) -> Option<&'static str> {
+    match category {
+        "known_affected" | "first_affected" | "last_affected" => Some("affected"),
+        "fixed" | "first_fixed" | "known_not_affected" => Some("unaffected"),
+        "under_investigation" => Some("unknown"),
+        // `recommended` says which version to use, not whether it is affected.
+        _ => None,
+    }
 }
 
 /// A full product name from the product tree.
@@ -46,6 +133,13 @@ pub struct CsafProduct {
     pub name: String,
     /// The branch path above the product, as `category: name`.
     pub branches: Vec<String>,
+    /// Names of the `vendor`, `product_name`, `product_version` and
+    /// `product_version_range` branches above the product, when present.
+    pub vendor: Option<String>,
+    pub product_name: Option<String>,
+    pub version: Option<String>,
+    /// A range as written (`<= 4.0.0`, `vers:all/*`, `vers:generic/<2.1`).
+    pub version_range: Option<String>,
     pub cpe: Option<String>,
     /// CSAF 2.0 has one `purl`; 2.1 a list `purls`. Both land here.
     pub purls: Vec<String>,
@@ -215,15 +309,25 @@ struct RawCvss {
     base_score: Option<f64>,
 }
 
-fn product(p: RawFullProductName, branches: Vec<String>) -> CsafProduct {
+fn product(p: RawFullProductName, path: &[(String, String)]) -> CsafProduct {
     let (cpe, purls) = match p.product_identification_helper {
         Some(h) => (h.cpe, h.purl.into_iter().chain(h.purls).collect()),
         None => (None, Vec::new()),
     };
+    let named = |category: &str| {
+        path.iter()
+            .rev()
+            .find(|(c, _)| c == category)
+            .map(|(_, n)| n.clone())
+    };
     CsafProduct {
         product_id: p.product_id,
         name: p.name,
-        branches,
+        branches: path.iter().map(|(c, n)| format!("{c}: {n}")).collect(),
+        vendor: named("vendor"),
+        product_name: named("product_name"),
+        version: named("product_version"),
+        version_range: named("product_version_range"),
         cpe,
         purls,
     }
@@ -269,26 +373,26 @@ fn convert(raw: RawAdvisory, file: &str) -> Result<CsafAdvisory, Error> {
     let tree = raw.product_tree.unwrap_or_default();
     let mut products = Vec::new();
     // An explicit stack, so the depth of the branch tree costs no recursion.
-    let mut stack: Vec<(Vec<String>, RawBranch)> = tree
+    let mut stack: Vec<(Vec<(String, String)>, RawBranch)> = tree
         .branches
         .into_iter()
         .rev()
         .map(|b| (Vec::new(), b))
         .collect();
     while let Some((mut path, b)) = stack.pop() {
-        path.push(format!("{}: {}", b.category, b.name));
+        path.push((b.category, b.name));
         if let Some(p) = b.product {
-            products.push(product(p, path.clone()));
+            products.push(product(p, &path));
         }
         for child in b.branches.into_iter().rev() {
             stack.push((path.clone(), child));
         }
     }
     for p in tree.full_product_names {
-        products.push(product(p, Vec::new()));
+        products.push(product(p, &[]));
     }
     for r in tree.relationships {
-        products.push(product(r.full_product_name, Vec::new()));
+        products.push(product(r.full_product_name, &[]));
     }
     let mut vulnerabilities = Vec::with_capacity(raw.vulnerabilities.len());
     for v in raw.vulnerabilities {

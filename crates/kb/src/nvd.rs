@@ -26,8 +26,8 @@ pub fn read(bytes: &[u8], file: &str) -> Result<FeedRead<Vulnerability>, Error> 
     read_value(doc, file)
 }
 
-/// As [`read`], from an already parsed document.
-pub fn read_value(doc: Value, file: &str) -> Result<FeedRead<Vulnerability>, Error> {
+/// As [`read`], from a parsed document (depth bounded by the parser).
+fn read_value(doc: Value, file: &str) -> Result<FeedRead<Vulnerability>, Error> {
     let Value::Object(mut map) = doc else {
         return Err(Error::unsupported(file, "an NVD document is a JSON object"));
     };

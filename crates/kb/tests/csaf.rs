@@ -128,6 +128,25 @@ fn helpers_and_deep_branches() {
     );
     assert_eq!(p.purls, ["pkg:generic/acme/pump@1.0"]);
     assert_eq!(
+        (
+            p.vendor.as_deref(),
+            p.product_name.as_deref(),
+            p.version.as_deref()
+        ),
+        (Some("acme"), Some("pump"), Some("1.0"))
+    );
+    let records = a.vulnerability_records();
+    assert_eq!(records.len(), 1);
+    // Statuses come in category order: `fixed` (P2) before `known_affected`.
+    let affected = &records[0].products[1];
+    assert_eq!(affected.versions[0].status, "affected");
+    assert_eq!(affected.cpes, ["cpe:2.3:h:acme:pump:1.0:*:*:*:*:*:*:*"]);
+    assert_eq!(
+        records[0].products[0].versions.len(),
+        0,
+        "P2 is not in the tree"
+    );
+    assert_eq!(
         a.vulnerabilities[0].scores[0].cvss[0].kind,
         medsec_kb::SeverityKind::CvssV30
     );

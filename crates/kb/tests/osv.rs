@@ -76,6 +76,33 @@ fn every_osv_file_reads_and_schema_failures_are_named() {
         withdrawn.0 += usize::from(v.withdrawn.is_some());
         withdrawn.1 += usize::from(raw.get("withdrawn").is_some());
         let raw_affected = arr(&raw, "affected");
+        // Fixed versions: every `fixed` event of a non-GIT range.
+        let want: BTreeSet<(String, String)> = raw_affected
+            .iter()
+            .flat_map(|a| {
+                let package = format!(
+                    "{}:{}",
+                    a.pointer("/package/ecosystem")
+                        .and_then(Value::as_str)
+                        .unwrap_or(""),
+                    a.pointer("/package/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                );
+                arr(a, "ranges")
+                    .iter()
+                    .filter(|r| r["type"] != "GIT")
+                    .flat_map(|r| arr(r, "events"))
+                    .filter_map(|e| e.get("fixed").and_then(Value::as_str))
+                    .map(move |f| (package.clone(), f.to_owned()))
+            })
+            .collect();
+        let got_fixed: BTreeSet<(String, String)> = v
+            .fixed_versions()
+            .into_iter()
+            .map(|f| (f.package, f.version))
+            .collect();
+        assert_eq!(got_fixed, want, "{file}");
         assert_eq!(v.affected.len(), raw_affected.len(), "{file}");
         for (a, ra) in v.affected.iter().zip(raw_affected) {
             assert_eq!(
