@@ -92,7 +92,6 @@ fn read_value(doc: Value, file: &str) -> Result<FeedRead<Vulnerability>, Error> 
 #[serde(rename_all = "camelCase")]
 struct RawCve {
     id: String,
-    source_identifier: Option<String>,
     published: Option<String>,
     last_modified: Option<String>,
     vuln_status: Option<String>,
@@ -387,7 +386,6 @@ fn cve_record(value: Value, file: &str, base: &str) -> Result<Vulnerability, Err
             vulnerability_name: raw.cisa_vulnerability_name,
         });
     }
-    let _ = raw.source_identifier;
     Ok(v)
 }
 

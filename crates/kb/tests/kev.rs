@@ -81,6 +81,34 @@ fn kev_json_and_csv_read_and_agree() {
 }
 
 #[test]
+fn kev_broken_entry_mid_catalog_is_named() {
+    let Some(data) = medsec_testdata::require("kev_broken_entry") else {
+        return;
+    };
+    let mut raw = json(&data.join("vulns/kev/known_exploited_vulnerabilities.json.gz"));
+    let items = raw["vulnerabilities"].as_array_mut().unwrap();
+    let n = items.len();
+    let mid = n / 2;
+    let id = items[mid]["cveID"].as_str().unwrap().to_owned();
+    items[mid]["dueDate"] = Value::from("2024-02-30");
+    items[mid + 1]["cwes"] = Value::from("CWE-79");
+    let got = kev::read_json(&serde_json::to_vec(&raw).unwrap(), "kev.json")
+        .unwrap()
+        .1;
+    assert_eq!(got.records.len(), n - 2);
+    assert_eq!(got.rejected[0].record.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        got.rejected[0].location.as_deref(),
+        Some(format!("vulnerabilities[{mid}].dueDate").as_str())
+    );
+    assert_eq!(
+        got.rejected[1].location.as_deref(),
+        Some(format!("vulnerabilities[{}].cwes", mid + 1).as_str())
+    );
+    eprintln!("rejected: {}", got.rejected[0]);
+}
+
+#[test]
 fn kev_bad_rows_are_reported_by_line() {
     let csv = "cveID,vendorProject,product,vulnerabilityName,dateAdded,shortDescription,requiredAction,dueDate,knownRansomwareCampaignUse,notes,cwes\n\
 CVE-2024-0001,V,P,N,2024-01-02,d,a,2024-01-23,Known,,\"CWE-79, CWE-89\"\n\
