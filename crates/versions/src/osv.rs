@@ -158,6 +158,17 @@ pub fn evaluate(
     if listed {
         return Ok(result(Verdict::Affected));
     }
+    if affected.ranges.is_empty() {
+        return Ok(result(Verdict::NotResolvable {
+            reason: if affected.versions.is_empty() {
+                "the entry has neither ranges nor versions".to_string()
+            } else {
+                "the entry lists versions only, and this one is not among them; \
+                 with no range the list is all there is"
+                    .to_string()
+            },
+        }));
+    }
     let mut problems = Vec::new();
     let mut git_ranges = 0usize;
     let mut decided = false;
@@ -205,6 +216,37 @@ fn semver_of(ecosystem: Ecosystem, version: &str) -> Result<Version, VersionErro
     Version::parse(Ecosystem::Semver, s)
 }
 
+/// osv.dev's `semver_index.coerce`: a partial SemVer event version such
+/// as `1.0` (as some advisories write for npm or Go) is `1.0.0`.
+fn coerce_partial(s: &str) -> Option<String> {
+    let body = s.strip_prefix('v').unwrap_or(s);
+    let split = body.find(['-', '+']).unwrap_or(body.len());
+    let (core, tail) = body.split_at(split);
+    let nums: Vec<&str> = core.split('.').collect();
+    if nums.is_empty() || nums.len() > 2 || nums.iter().any(|n| !crate::num::all_digits(n)) {
+        return None;
+    }
+    let padded = match nums.as_slice() {
+        [a] => format!("{a}.0.0"),
+        [a, b] => format!("{a}.{b}.0"),
+        _ => return None,
+    };
+    Some(format!("{padded}{tail}"))
+}
+
+fn parse_event(eco: Ecosystem, s: &str) -> Result<Version, VersionError> {
+    Version::parse(eco, s).or_else(|err| {
+        let semver_like = matches!(
+            eco,
+            Ecosystem::Semver | Ecosystem::Npm | Ecosystem::Go | Ecosystem::Cargo
+        );
+        match coerce_partial(s).filter(|_| semver_like) {
+            Some(c) => Version::parse(eco, &c).map_err(|_| err),
+            None => Err(err),
+        }
+    })
+}
+
 fn eval_range(events: &[Event], v: &Version) -> RangeOutcome {
     let eco = v.ecosystem();
     // (kind, version; None is introduced "0" or limit "*").
@@ -230,7 +272,7 @@ fn eval_range(events: &[Event], v: &Version) -> RangeOutcome {
         let parsed = if special {
             None
         } else {
-            match Version::parse(eco, s) {
+            match parse_event(eco, s) {
                 Ok(p) => Some(p),
                 Err(err) => return RangeOutcome::Unresolvable(format!("event {i}: {err}")),
             }
