@@ -938,13 +938,17 @@ impl Builder {
                 .chain(self.service_refs.iter().map(String::as_str))
                 .collect();
             refs.sort_unstable();
-            if let Some(w) = refs.windows(2).find(|w| w[0] == w[1]) {
+            let repeated = refs.windows(2).find_map(|w| match w {
+                [a, b] if a == b => Some(*a),
+                _ => None,
+            });
+            if let Some(repeated) = repeated {
                 let root = P::Root(self.encoding);
                 return Err(invalid(
                     &root,
                     None,
                     "bom-ref-unique",
-                    format!("bom-ref \"{}\" is used more than once", w[0]),
+                    format!("bom-ref \"{repeated}\" is used more than once"),
                 ));
             }
         }
