@@ -968,6 +968,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Sbom, SbomError> {
                                     service_index,
                                 );
                                 service_index += 1;
+                                check_items(service_index, limits, elem.at)?;
                                 let raw = map.service(elem, &path)?;
                                 builder.add_service(raw, &path)?;
                             }
