@@ -54,8 +54,10 @@ enum Key {
 /// A version parsed under one ecosystem's rules.
 ///
 /// Versions of the same ecosystem order as that ecosystem does. Versions
-/// of different ecosystems have no meaningful order; to keep `Ord` total
-/// they order by ecosystem first.
+/// of different ecosystems have no meaningful order; they order by
+/// ecosystem first. Maven, RPM and Arch Linux orders are the tools' own
+/// and not transitive on some inputs: sort those with [`sort_versions`],
+/// which never panics, rather than `slice::sort`.
 #[derive(Debug, Clone)]
 pub struct Version {
     ecosystem: Ecosystem,
@@ -196,6 +198,39 @@ impl Eq for Version {}
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.raw)
+    }
+}
+
+/// Sorts versions in ascending order, stably, without ever panicking.
+///
+/// Some ecosystems' own orders are not transitive on odd inputs: Maven's
+/// `ComparableVersion` (mixing qualifiers and nested lists), and rpm and
+/// libalpm, which ignore the release when only one side has it. Since
+/// Rust 1.81 `slice::sort` may panic when it detects such an order; this
+/// merge sort never does, and on a total order gives the same result.
+pub fn sort_versions(versions: &mut Vec<Version>) {
+    let mut width = 1;
+    let n = versions.len();
+    while width < n {
+        let mut out: Vec<Version> = Vec::with_capacity(n);
+        let mut items = std::mem::take(versions).into_iter().peekable();
+        while items.peek().is_some() {
+            let left: Vec<Version> = items.by_ref().take(width).collect();
+            let right: Vec<Version> = items.by_ref().take(width).collect();
+            let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+            loop {
+                let take_right = match (l.peek(), r.peek()) {
+                    (Some(a), Some(b)) => b < a,
+                    (Some(_), None) => false,
+                    (None, Some(_)) => true,
+                    (None, None) => break,
+                };
+                let next = if take_right { r.next() } else { l.next() };
+                out.extend(next);
+            }
+        }
+        *versions = out;
+        width = width.saturating_mul(2);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Differential tests against the reference implementations:
-//! Python `packaging.version` (PyPI), node-semver (npm) and
-//! `dpkg --compare-versions` (Debian). Inputs are every version string in
+//! Python `packaging.version` (PyPI), node-semver (npm),
+//! `dpkg --compare-versions` (Debian) and Maven's own `ComparableVersion`
+//! (maven-artifact, from Debian's `maven` package). Inputs are every version string in
 //! the OSV data (vulns/osv/{Go,crates.io,Maven,npm,NuGet} JSON and PyPI
 //! YAML) plus edge cases written for each scheme. Each reference runs as
 //! one process fed over stdin.
@@ -13,7 +14,7 @@
 mod common;
 
 use common::{line_safe, osv_versions, Corpus, Oracle, Rng};
-use medsec_versions::{Ecosystem, Version};
+use medsec_versions::{sort_versions, Ecosystem, Version};
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
@@ -99,7 +100,7 @@ fn run(plan: Plan, corpus: &Corpus) {
             .filter(|s| accepted.contains(*s))
             .map(|s| parse(s))
             .collect();
-        vs.sort();
+        sort_versions(&mut vs);
         for w in vs.windows(2) {
             if adjacent >= plan.max_adjacent_pairs {
                 break;
@@ -345,6 +346,80 @@ const DEB_EDGE: &[&str] = &[
     "1.0 1.0",
     "1.0\u{00e9}",
 ];
+
+const MAVEN_EDGE: &[&str] = &[
+    "1", "1.0", "1.0.0", "1-0", "1.0-0", "1.0-SNAPSHOT", "1-SNAPSHOT", "1.0-alpha-1", "1.0a1",
+    "1.0-a1", "1.0.RELEASE", "1.0-release", "1.0.Final", "1.0-final", "1.0-ga", "1.0-GA", "1.0-cr1",
+    "1.0-rc1", "1.0-RC1", "1.0-sp1", "1.0-sp", "1.0-1", "1.0.1", "1.0-abc", "1.0.abc", "1.0-xyz",
+    "1-1.foo-bar1baz-.1", "1.0.0.0", "2.0.0.RC1", "2.0.0-RC2", "1.0-M1", "1.0m1", "1.0-milestone-1",
+    "1.0-beta-1", "1.0b1", "1.0.x", "1.0-x", "1.0-", "1..0", "-1", ".1", "1.0_1", "1.0+1",
+    "1.0-20210101.123456-1", "1.0-alpha1-SNAPSHOT", "31.1-jre", "29.0-android", "RELEASE", "LATEST",
+    "1.0.0-ALPHA", "10000000000", "100000000000000000000", "1.0-\u{3b1}", "1.0.0.Beta2", "1.0.0.CR1",
+    "1.0-alpha", "1.0-beta", "1.0-milestone", "1.0-snapshot", "1.0-pre", "1a", "1b", "1m", "1c",
+    "1-a", "1.a", "a1", "1.0.0-1-1", "1-1-1-1", "0", "0.0", "0-0", "000", "1.01", "1.0001", "2-1",
+    "2.0.a", "2.0.0.a", "2-a", "1.0.0.RC1", "1.0.0-RC2", "1.0.RC2", "1.0-RC3", "1.0.X2", "1.0-X3",
+];
+
+#[test]
+fn maven_vs_comparable_version() {
+    let test = "maven_vs_comparable_version";
+    let jar = std::path::Path::new("/usr/share/maven/lib/maven-artifact-3.x.jar");
+    let java_ok = std::process::Command::new("java")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !jar.is_file() || !java_ok {
+        return common::skip(test, "maven-artifact (Debian package maven)");
+    }
+    let Some(data) = medsec_testdata::require(test) else {
+        return;
+    };
+    // Java runs a single source file directly; it reads requests on stdin.
+    let source = r#"
+import org.apache.maven.artifact.versioning.ComparableVersion;
+import java.io.*;
+import java.nio.charset.StandardCharsets;
+public class MavenOracle {
+  public static void main(String[] args) throws Exception {
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));
+    String line;
+    while ((line = in.readLine()) != null) {
+      String[] p = line.split("	", -1);
+      if (p[0].equals("P")) {
+        try { new ComparableVersion(p[1]); out.println("OK"); } catch (RuntimeException e) { out.println("ERR"); }
+      } else {
+        int c = new ComparableVersion(p[1]).compareTo(new ComparableVersion(p[2]));
+        out.println(c < 0 ? "-1" : c == 0 ? "0" : "1");
+      }
+    }
+    out.flush();
+  }
+}
+"#;
+    let dir = std::env::temp_dir().join(format!("medsec-maven-oracle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("MavenOracle.java");
+    std::fs::write(&file, source).expect("writing the oracle source");
+    let corpus = osv_versions(&data, &ALL_OSV);
+    run(
+        Plan {
+            test,
+            oracle_name: "maven-artifact 3.8.7 ComparableVersion",
+            ecosystem: Ecosystem::Maven,
+            oracle: Oracle::new(
+                "java",
+                &["-cp", &jar.to_string_lossy(), &file.to_string_lossy()],
+            ),
+            edge_cases: MAVEN_EDGE,
+            max_strings: usize::MAX,
+            max_random_pairs: 30_000,
+            max_adjacent_pairs: usize::MAX,
+        },
+        &corpus,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
 #[test]
 fn pep440_vs_packaging() {

@@ -19,6 +19,22 @@ const EXCLUDED: &[(&str, &str, &str)] = &[
         r#"{"native_range":"","scheme":"conan"}"#,
         "a vers with no constraint is invalid (vers spec 5.3.3)",
     ),
+    // Maven ComparableVersion since MNG-7644 ("treat .X as -X for any
+    // string qualifier X", maven-artifact 3.8.7 as Debian ships it, and
+    // 3.9): "2.0.a" and "2.0.0.a" parse as [2, [a]], below "2-1" ([2, [1]]).
+    // The cases keep the order of Maven before that change. Checked with
+    // maven-artifact 3.8.7 (see tests/differential.rs). Each input occurs
+    // twice in the file.
+    (
+        "maven_version_cmp_test.json",
+        r#"{"input_scheme":"maven","versions":["2-1","2.0.a"]}"#,
+        "Maven 3.8.7+: 2.0.a < 2-1 (MNG-7644)",
+    ),
+    (
+        "maven_version_cmp_test.json",
+        r#"{"input_scheme":"maven","versions":["2-1","2.0.0.a"]}"#,
+        "Maven 3.8.7+: 2.0.0.a < 2-1 (MNG-7644)",
+    ),
     // node-semver: a partial version after `<=` is an X-range;
     // validRange("<= 1.0") is "<1.1.0-0", not "<=1.0.0".
     (

@@ -1,6 +1,7 @@
-//! Maven `ComparableVersion` (maven-artifact), item for item: dots and
-//! dashes separate, digit/letter transitions separate, a dash or a
-//! transition opens a nested list, trailing nulls are dropped, and the
+//! Maven `ComparableVersion` (maven-artifact 3.8.7 and later, with MNG-6964
+//! and MNG-7644), item for item: dots and dashes separate, digit/letter
+//! transitions separate, a dash, a transition or a qualifier after a dot
+//! opens a nested list, trailing nulls are dropped, and the
 //! qualifiers alpha < beta < milestone < rc < snapshot < "" < sp sort
 //! before unknown qualifiers, which sort lexically.
 
@@ -69,10 +70,12 @@ fn cmp_null(item: &Item) -> Ordering {
             }
         }
         Item::Str(s) => comparable_qualifier(s).as_str().cmp(RELEASE_INDEX),
-        Item::List(l) => match l.first() {
-            None => Ordering::Equal,
-            Some(first) => cmp_null(first),
-        },
+        // MNG-6964: the whole list against null, not just its first item.
+        Item::List(l) => l
+            .iter()
+            .map(cmp_null)
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal),
     }
 }
 
@@ -186,7 +189,12 @@ pub(crate) fn parse(s: &str) -> Result<MavenKey, String> {
             }
         } else if c.is_ascii_digit() {
             if !is_digit && i > start {
-                if let Some(l) = levels.get_mut(cur) {
+                // MNG-7644: 1.0.0.X1 < 1.0.0-X2, a qualifier after a dot
+                // opens a list as one after a dash does.
+                if levels.last().is_some_and(|l| !l.is_empty()) {
+                    push_level(&mut levels)?;
+                }
+                if let Some(l) = levels.last_mut() {
                     l.push(string_item(v.get(start..i).unwrap_or(""), true));
                 }
                 start = i;
@@ -205,6 +213,10 @@ pub(crate) fn parse(s: &str) -> Result<MavenKey, String> {
         }
     }
     if v.len() > start {
+        // Treat a trailing ".X" as "-X" for any string qualifier X.
+        if !is_digit && levels.last().is_some_and(|l| !l.is_empty()) {
+            push_level(&mut levels)?;
+        }
         if let Some(l) = levels.last_mut() {
             l.push(parse_item(is_digit, v.get(start..).unwrap_or("")));
         }
