@@ -80,25 +80,13 @@ impl Ecosystem {
     /// [`Ecosystem::from_osv_or_generic`] falls back to [`Ecosystem::Generic`].
     pub fn from_osv(name: &str) -> Option<Ecosystem> {
         let base = name.split(':').next().unwrap_or(name).trim();
-        Some(match base {
-            "npm" => Ecosystem::Npm,
-            "PyPI" => Ecosystem::PyPI,
-            "Maven" => Ecosystem::Maven,
-            "Go" => Ecosystem::Go,
-            "crates.io" => Ecosystem::Cargo,
-            "RubyGems" => Ecosystem::RubyGems,
-            "NuGet" => Ecosystem::NuGet,
-            "Debian" | "Ubuntu" => Ecosystem::Debian,
-            "Red Hat" | "Rocky Linux" | "AlmaLinux" | "SUSE" | "openSUSE" | "Mageia"
-            | "openEuler" | "Photon OS" | "Azure Linux" | "CBL-Mariner" | "Oracle Linux"
-            | "Fedora" | "CentOS" => Ecosystem::Rpm,
-            "Alpine" | "Wolfi" | "Chainguard" | "Alpaquita" | "BellSoft Hardened Containers" => {
-                Ecosystem::Alpine
-            }
-            "Arch Linux" => Ecosystem::Alpm,
-            "ConanCenter" => Ecosystem::Conan,
-            _ => return None,
-        })
+        OSV_NAMES.iter().find(|(n, _)| *n == base).map(|(_, e)| *e)
+    }
+
+    /// The OSV ecosystem names (from the OSV schema's ecosystems.json)
+    /// that [`Ecosystem::from_osv`] maps, with what they map to.
+    pub fn osv_names() -> &'static [(&'static str, Ecosystem)] {
+        OSV_NAMES
     }
 
     /// Like [`Ecosystem::from_osv`], with [`Ecosystem::Generic`] for the rest.
@@ -208,6 +196,36 @@ impl Ecosystem {
         self != Ecosystem::Generic
     }
 }
+
+/// OSV ecosystems whose version order is one of ours: the language
+/// registries, and the distributions by their package manager (dpkg for
+/// Debian and Ubuntu; rpm for the RPM-based ones; apk-tools for Alpine and
+/// its kin).
+const OSV_NAMES: &[(&str, Ecosystem)] = &[
+    ("npm", Ecosystem::Npm),
+    ("PyPI", Ecosystem::PyPI),
+    ("Maven", Ecosystem::Maven),
+    ("Go", Ecosystem::Go),
+    ("crates.io", Ecosystem::Cargo),
+    ("RubyGems", Ecosystem::RubyGems),
+    ("NuGet", Ecosystem::NuGet),
+    ("ConanCenter", Ecosystem::Conan),
+    ("Debian", Ecosystem::Debian),
+    ("Ubuntu", Ecosystem::Debian),
+    ("Red Hat", Ecosystem::Rpm),
+    ("Rocky Linux", Ecosystem::Rpm),
+    ("AlmaLinux", Ecosystem::Rpm),
+    ("SUSE", Ecosystem::Rpm),
+    ("openSUSE", Ecosystem::Rpm),
+    ("Mageia", Ecosystem::Rpm),
+    ("openEuler", Ecosystem::Rpm),
+    ("Photon OS", Ecosystem::Rpm),
+    ("Azure Linux", Ecosystem::Rpm),
+    ("Alpine", Ecosystem::Alpine),
+    ("Alpaquita", Ecosystem::Alpine),
+    ("Wolfi", Ecosystem::Alpine),
+    ("Chainguard", Ecosystem::Alpine),
+];
 
 impl fmt::Display for Ecosystem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
