@@ -1,3 +1,4 @@
+use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::AsyncPgConnection;
@@ -12,11 +13,27 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 /// connection from a blocking thread, so no libpq connection is needed.
 type SyncPgConnection = AsyncConnectionWrapper<AsyncPgConnection>;
 
+/// Session advisory lock held while migrating ("medsecmg"): API and worker
+/// replicas that start together and all migrate then take turns instead of
+/// racing on the same DDL. It is released when the connection closes.
+const MIGRATION_LOCK: i64 = 0x6d65_6473_6563_6d67;
+
 fn connect(url: &str) -> Result<SyncPgConnection, StoreError> {
     SyncPgConnection::establish(url).map_err(|source| StoreError::Connect {
         url: redact_url(url),
         source,
     })
+}
+
+/// A connection holding the migration lock.
+fn connect_locked(url: &str) -> Result<SyncPgConnection, StoreError> {
+    let mut conn = connect(url)?;
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .map_err(|err| StoreError::Migration {
+            url: redact_url(url),
+            message: format!("cannot take the migration lock: {err}"),
+        })?;
+    Ok(conn)
 }
 
 fn migration_error(
@@ -29,12 +46,13 @@ fn migration_error(
 }
 
 /// Applies every pending migration, each in its own transaction, and returns
-/// the versions applied (empty when the database was up to date).
+/// the versions applied (empty when the database was up to date). Concurrent
+/// callers on the same server wait for each other.
 ///
 /// Blocks the calling thread: call it outside an async runtime (for async
 /// callers there is [`run_migrations`]).
 pub fn run_migrations_blocking(url: &str) -> Result<Vec<String>, StoreError> {
-    let mut conn = connect(url)?;
+    let mut conn = connect_locked(url)?;
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
         .map_err(migration_error(url))?;
@@ -42,7 +60,7 @@ pub fn run_migrations_blocking(url: &str) -> Result<Vec<String>, StoreError> {
 }
 
 fn revert_all_blocking(url: &str) -> Result<Vec<String>, StoreError> {
-    let mut conn = connect(url)?;
+    let mut conn = connect_locked(url)?;
     let reverted = conn
         .revert_all_migrations(MIGRATIONS)
         .map_err(migration_error(url))?;

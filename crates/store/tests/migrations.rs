@@ -133,6 +133,23 @@ async fn migrations_apply_revert_and_reapply() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_migrating_at_once_apply_each_migration_once() {
+    let db = TestDatabase::empty().await;
+    let url = db.url();
+    let (a, b, c) = tokio::join!(
+        run_migrations(url),
+        run_migrations(url),
+        run_migrations(url)
+    );
+    let mut applied: Vec<String> = [a, b, c]
+        .into_iter()
+        .flat_map(|r| r.expect("concurrent migration"))
+        .collect();
+    applied.sort();
+    assert_eq!(applied, migration_versions());
+}
+
 #[tokio::test]
 async fn migrating_an_unreachable_server_names_it() {
     // Port 1 is never a PostgreSQL server.
