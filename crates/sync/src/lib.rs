@@ -11,6 +11,27 @@
 //! failures (NVD's 403 rate-limit answer, 429, 5xx, dropped connections,
 //! bodies cut short or unparsable) are retried with exponential backoff
 //! and `Retry-After`.
+//!
+//! ```no_run
+//! use medsec_sync::{sync, Document, Sink, SinkError, SyncConfig, SyncState};
+//!
+//! struct Importer;
+//!
+//! impl Sink for Importer {
+//!     async fn document(&mut self, doc: Document) -> Result<(), SinkError> {
+//!         println!("{} {}: {} bytes", doc.source, doc.name, doc.body.len());
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut state = SyncState::default(); // or the one saved by the last run
+//! let report = sync(&SyncConfig::default(), &mut state, &mut Importer).await?;
+//! let saved = serde_json::to_string(&state)?; // persist for the next run
+//! # let _ = (report, saved);
+//! # Ok(())
+//! # }
+//! ```
 
 mod config;
 mod error;

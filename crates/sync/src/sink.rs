@@ -42,8 +42,9 @@ impl fmt::Display for SourceKind {
 ///   `medsec_kb::nvd::read`.
 /// * OSV: one archive entry, one OSV JSON record (`medsec_kb::osv::read_json`).
 /// * KEV: the catalog JSON (`medsec_kb::kev::read_json`).
-/// * EPSS: the score CSV, gzip as published (`medsec_kb::epss::EpssReader`
-///   detects gzip by its magic bytes).
+/// * EPSS: the score CSV, gzip as published, or plain when the server sent
+///   it with `Content-Encoding: gzip` (`medsec_kb::epss::EpssReader` tells
+///   them apart by the magic bytes).
 #[derive(Debug, Clone)]
 pub struct Document {
     pub source: SourceKind,

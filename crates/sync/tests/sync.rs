@@ -509,3 +509,78 @@ async fn damaged_file_downloads_are_fetched_again() {
     assert_eq!(retries["epss"], 1);
     assert_eq!(retries["osv/NuGet"], 3);
 }
+
+/// Records checkpoints; refuses the document numbered `fail_at`.
+struct Recording {
+    docs: Vec<Document>,
+    checkpoints: Vec<medsec_sync::Checkpoint>,
+    fail_at: Option<usize>,
+}
+
+impl medsec_sync::Sink for Recording {
+    async fn document(&mut self, doc: Document) -> Result<(), medsec_sync::SinkError> {
+        if Some(self.docs.len()) == self.fail_at {
+            return Err(format!("database refused {}", doc.name).into());
+        }
+        self.docs.push(doc);
+        Ok(())
+    }
+
+    async fn checkpoint(
+        &mut self,
+        checkpoint: medsec_sync::Checkpoint,
+    ) -> Result<(), medsec_sync::SinkError> {
+        self.checkpoints.push(checkpoint);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn sink_failure_stops_the_sync_and_the_state_keeps_completed_windows() {
+    let Some(data) = medsec_testdata::require("sink_failure_stops_the_sync") else {
+        return;
+    };
+    let server = Server::start(feeds(&data, &[])).await;
+    let mut cfg = config();
+    let mut nvd = nvd_config(&server, 2);
+    nvd.since = Some(time("2020-01-01T00:00:00Z"));
+    cfg.nvd = Some(nvd);
+
+    // A clean run: one checkpoint per window, the last one the final state.
+    let mut clean = Recording {
+        docs: Vec::new(),
+        checkpoints: Vec::new(),
+        fail_at: None,
+    };
+    let mut state = SyncState::default();
+    let report = sync(&cfg, &mut state, &mut clean).await.unwrap();
+    assert_eq!(clean.checkpoints.len() as u32, report.sources[0].windows);
+    assert_eq!(clean.checkpoints.last().map(|c| &c.state), Some(&state));
+
+    // Fail on a document some windows in: the error names it, and the
+    // state is the checkpoint of the last window completed before it.
+    let fail_at = clean.docs.len() / 2;
+    let mut failing = Recording {
+        docs: Vec::new(),
+        checkpoints: Vec::new(),
+        fail_at: Some(fail_at),
+    };
+    let mut state = SyncState::default();
+    let err = sync(&cfg, &mut state, &mut failing).await.unwrap_err();
+    match &err {
+        SyncError::Sink {
+            source_kind, name, ..
+        } => {
+            assert_eq!(*source_kind, SourceKind::Nvd);
+            assert_eq!(name, &clean.docs[fail_at].name);
+        }
+        other => panic!("unexpected error {other}"),
+    }
+    assert!(err.to_string().contains("database refused"), "{err}");
+    let last = failing
+        .checkpoints
+        .last()
+        .expect("a window completed first");
+    assert_eq!(last.state, state);
+    assert!(state.nvd.unwrap().last_modified_end < time("2026-11-01T00:00:00Z"));
+}
