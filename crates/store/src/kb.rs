@@ -14,7 +14,10 @@ use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::error::StoreError;
-use crate::schema::kb::{generations, vulnerabilities};
+use crate::schema::kb::{
+    affected_packages, cpe_configurations, generations, severities, vulnerabilities,
+    vulnerability_cwes, vulnerability_references,
+};
 
 /// PostgreSQL accepts at most 65,535 bind parameters per statement; a
 /// vulnerability row binds 11.
@@ -200,6 +203,50 @@ pub async fn upsert_vulnerabilities(
         written.extend(ids);
     }
     Ok(written)
+}
+
+/// Deletes the child rows of `ids` (affected packages with their ranges and
+/// events, CPE configurations with their nodes and matches, severities,
+/// references, weakness links) so an importer can insert the new record's
+/// rows after [`upsert_vulnerabilities`] reported the ids as written. Returns
+/// the number of top-level child rows deleted.
+pub async fn delete_vulnerability_children(
+    conn: &mut AsyncPgConnection,
+    ids: &[String],
+) -> Result<usize, StoreError> {
+    let context = "deleting the child rows of replaced vulnerabilities";
+    // Ranges, events, nodes and matches go with their parents (ON DELETE
+    // CASCADE).
+    let mut deleted = diesel::delete(
+        affected_packages::table.filter(affected_packages::vulnerability_id.eq_any(ids)),
+    )
+    .execute(conn)
+    .await
+    .map_err(StoreError::query(context))?;
+    deleted += diesel::delete(
+        cpe_configurations::table.filter(cpe_configurations::vulnerability_id.eq_any(ids)),
+    )
+    .execute(conn)
+    .await
+    .map_err(StoreError::query(context))?;
+    deleted += diesel::delete(severities::table.filter(severities::vulnerability_id.eq_any(ids)))
+        .execute(conn)
+        .await
+        .map_err(StoreError::query(context))?;
+    deleted += diesel::delete(
+        vulnerability_references::table
+            .filter(vulnerability_references::vulnerability_id.eq_any(ids)),
+    )
+    .execute(conn)
+    .await
+    .map_err(StoreError::query(context))?;
+    deleted += diesel::delete(
+        vulnerability_cwes::table.filter(vulnerability_cwes::vulnerability_id.eq_any(ids)),
+    )
+    .execute(conn)
+    .await
+    .map_err(StoreError::query(context))?;
+    Ok(deleted)
 }
 
 /// The stored `record_hash` of each of `ids` that exists, so an importer can

@@ -5,8 +5,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use diesel::QueryDsl;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use medsec_store::kb::{
-    begin_generation, find_vulnerability, finish_generation, kb_generation, record_hashes,
-    upsert_vulnerabilities, GenerationCounts, NewVulnerability,
+    begin_generation, delete_vulnerability_children, find_vulnerability, finish_generation,
+    kb_generation, record_hashes, upsert_vulnerabilities, GenerationCounts, NewVulnerability,
 };
 use medsec_store::schema::kb::generations;
 use medsec_store::StoreError;
@@ -187,4 +187,134 @@ async fn an_unfinished_import_is_invisible_to_readers() {
         .await
         .expect_err("already finished");
     assert!(err.to_string().contains("generation 1"), "{err}");
+}
+
+#[tokio::test]
+async fn replacing_a_record_deletes_all_its_child_rows_and_only_its_own() {
+    use diesel::ExpressionMethods;
+    use medsec_store::schema::kb::{
+        affected_packages as p, affected_ranges as r, cpe_configurations as c, cpe_matches as m,
+        cpe_nodes as n, range_events as e, severities as s,
+    };
+
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    let conn = &mut conn;
+    import(conn, |g| {
+        vec![
+            record("GHSA-keep", b"k", 2, g),
+            record("GHSA-swap", b"s", 2, g),
+        ]
+    })
+    .await
+    .expect("import");
+    for id in ["GHSA-keep", "GHSA-swap"] {
+        diesel::insert_into(p::table)
+            .values((
+                p::vulnerability_id.eq(id),
+                p::ordinal.eq(0),
+                p::ecosystem.eq("npm"),
+                p::package_name.eq("left-pad"),
+            ))
+            .execute(conn)
+            .await
+            .expect("package");
+        diesel::insert_into(r::table)
+            .values((
+                r::vulnerability_id.eq(id),
+                r::affected_ordinal.eq(0),
+                r::ordinal.eq(0),
+                r::range_type.eq("SEMVER"),
+            ))
+            .execute(conn)
+            .await
+            .expect("range");
+        diesel::insert_into(e::table)
+            .values((
+                e::vulnerability_id.eq(id),
+                e::affected_ordinal.eq(0),
+                e::range_ordinal.eq(0),
+                e::ordinal.eq(0),
+                e::kind.eq("introduced"),
+                e::value.eq("0"),
+            ))
+            .execute(conn)
+            .await
+            .expect("event");
+        diesel::insert_into(c::table)
+            .values((c::vulnerability_id.eq(id), c::ordinal.eq(0)))
+            .execute(conn)
+            .await
+            .expect("configuration");
+        diesel::insert_into(n::table)
+            .values((
+                n::vulnerability_id.eq(id),
+                n::configuration_ordinal.eq(0),
+                n::ordinal.eq(0),
+                n::operator.eq("OR"),
+            ))
+            .execute(conn)
+            .await
+            .expect("node");
+        diesel::insert_into(m::table)
+            .values((
+                m::vulnerability_id.eq(id),
+                m::configuration_ordinal.eq(0),
+                m::node_ordinal.eq(0),
+                m::ordinal.eq(0),
+                m::vulnerable.eq(true),
+                m::criteria.eq("cpe:2.3:a:left-pad_project:left-pad:*:*:*:*:*:node.js:*:*"),
+                m::part.eq("a"),
+                m::vendor.eq("left-pad_project"),
+                m::product.eq("left-pad"),
+            ))
+            .execute(conn)
+            .await
+            .expect("match");
+        diesel::insert_into(s::table)
+            .values((
+                s::vulnerability_id.eq(id),
+                s::ordinal.eq(0),
+                s::source.eq("osv"),
+                s::score_type.eq("CVSS_V3"),
+                s::vector.eq("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            ))
+            .execute(conn)
+            .await
+            .expect("severity");
+    }
+
+    let deleted = delete_vulnerability_children(conn, &["GHSA-swap".to_owned()])
+        .await
+        .expect("delete");
+    assert_eq!(deleted, 3, "package, configuration and severity");
+    let count = async |conn: &mut AsyncPgConnection, table: &str| -> Vec<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            vulnerability_id: String,
+        }
+        let rows: Vec<Id> = diesel::sql_query(format!(
+            "SELECT vulnerability_id FROM kb.{table} ORDER BY 1"
+        ))
+        .load(conn)
+        .await
+        .expect("rows");
+        rows.into_iter().map(|r| r.vulnerability_id).collect()
+    };
+    for table in [
+        "affected_packages",
+        "affected_ranges",
+        "range_events",
+        "cpe_configurations",
+        "cpe_nodes",
+        "cpe_matches",
+        "severities",
+    ] {
+        assert_eq!(count(conn, table).await, ["GHSA-keep"], "kb.{table}");
+    }
+    assert!(find_vulnerability(conn, "GHSA-swap")
+        .await
+        .expect("read")
+        .is_some());
 }
