@@ -143,5 +143,22 @@ mod tests {
             redact_url("host=db password = x dbname=medsec"),
             "host=db password=*** dbname=medsec"
         );
+        assert_eq!(redact_url("postgres://ü:pä@h/d"), "postgres://ü:***@h/d");
+        // Truncated and odd inputs are returned without the secret and
+        // without panicking.
+        assert_eq!(redact_url("password='unterminated"), "password=***");
+        for odd in [
+            "",
+            "password",
+            "password=",
+            "password = ",
+            "://",
+            "://@",
+            "postgres://:@",
+            "mypassword=x",
+        ] {
+            let _ = redact_url(odd);
+        }
+        assert_eq!(redact_url("mypassword=x"), "mypassword=x");
     }
 }
