@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Url;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -55,21 +55,21 @@ pub(crate) fn nvd_time(t: DateTime<Utc>) -> String {
 }
 
 /// Splits `[start, end]` into consecutive inclusive windows no longer than
-/// `max`. NVD timestamps have millisecond precision, so a window starting
-/// 1 ms after the previous one ends neither skips nor repeats a record.
-pub(crate) fn windows(start: DateTime<Utc>, end: DateTime<Utc>, max: TimeDelta) -> Vec<NvdWindow> {
-    let one_ms = TimeDelta::milliseconds(1);
-    let mut out = Vec::new();
-    let mut s = start;
-    while s <= end {
+/// `max`, lazily (a long range with a short window is many windows). NVD
+/// timestamps have millisecond precision, so a window starting 1 ms after
+/// the previous one ends neither skips nor repeats a record.
+pub(crate) fn windows(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    max: TimeDelta,
+) -> impl Iterator<Item = NvdWindow> {
+    let mut next = Some(start);
+    std::iter::from_fn(move || {
+        let s = next.filter(|s| *s <= end)?;
         let e = s.checked_add_signed(max).map_or(end, |e| e.min(end));
-        out.push(NvdWindow { start: s, end: e });
-        match e.checked_add_signed(one_ms) {
-            Some(next) => s = next,
-            None => break,
-        }
-    }
-    out
+        next = e.checked_add_signed(TimeDelta::milliseconds(1));
+        Some(NvdWindow { start: s, end: e })
+    })
 }
 
 pub(crate) async fn sync<S: Sink>(
@@ -134,9 +134,9 @@ pub(crate) async fn sync<S: Sink>(
         ),
         None => cfg.since.map(|s| s.trunc_subsecs(3)),
     };
-    let plan: Vec<Option<NvdWindow>> = match start {
-        None => vec![None],
-        Some(s) => windows(s, end, max_window).into_iter().map(Some).collect(),
+    let plan: Box<dyn Iterator<Item = Option<NvdWindow>> + Send> = match start {
+        None => Box::new(std::iter::once(None)),
+        Some(s) => Box::new(windows(s, end, max_window).map(Some)),
     };
 
     let mut report = SourceReport::new(SourceKind::Nvd, "nvd");
@@ -217,7 +217,9 @@ async fn sync_window<S: Sink>(
         let mut req = Request::new(url, Target::Memory);
         req.retry_forbidden = true;
         if let Some(key) = api_key {
-            req.headers.insert("apiKey", key.clone());
+            // Header names are case-insensitive; `http` stores them lowercase.
+            req.headers
+                .insert(HeaderName::from_static("apikey"), key.clone());
         }
         let page = match fetcher.get(&req, Some(limiter), stats, check_page).await? {
             Fetched::Fresh { value, .. } => value,
@@ -287,7 +289,7 @@ mod tests {
     #[test]
     fn windows_cover_the_range_without_overlap() {
         let (s, e) = (t("2020-01-01T00:00:00Z"), t("2021-01-01T00:00:00Z"));
-        let w = windows(s, e, TimeDelta::days(120));
+        let w: Vec<NvdWindow> = windows(s, e, TimeDelta::days(120)).collect();
         assert_eq!(w.len(), 4);
         assert_eq!(w[0].start, s);
         assert_eq!(w[3].end, e);
@@ -295,6 +297,16 @@ mod tests {
             assert_eq!(pair[1].start - pair[0].end, TimeDelta::milliseconds(1));
         }
         assert!(w.iter().all(|w| w.end - w.start <= TimeDelta::days(120)));
+    }
+
+    #[test]
+    fn windows_are_lazy_and_handle_empty_and_instant_ranges() {
+        let (s, e) = (t("2015-01-01T00:00:00Z"), t("2025-01-01T00:00:00Z"));
+        let tiny: Vec<NvdWindow> = windows(s, e, TimeDelta::milliseconds(1)).take(3).collect();
+        assert_eq!(tiny[2].start - s, TimeDelta::milliseconds(4));
+        assert_eq!(windows(e, s, TimeDelta::days(1)).count(), 0);
+        let one: Vec<NvdWindow> = windows(s, s, TimeDelta::days(1)).collect();
+        assert_eq!(one, vec![NvdWindow { start: s, end: s }]);
     }
 
     #[test]
