@@ -49,6 +49,12 @@ pub fn read_json(bytes: &[u8], file: &str) -> Result<FeedRead<Vulnerability>, Er
 /// does). Scalars are taken as written, so `1.0` stays the version `1.0`.
 pub fn read_yaml(bytes: &[u8], file: &str) -> Result<FeedRead<Vulnerability>, Error> {
     let bytes = inflate(bytes, file)?;
+    if flow_depth_exceeds(&bytes, MAX_YAML_FLOW_DEPTH) {
+        return Err(Error::invalid(
+            file,
+            format!("YAML flow collections nest deeper than {MAX_YAML_FLOW_DEPTH}"),
+        ));
+    }
     let mut out = FeedRead::default();
     let de = serde_norway::Deserializer::from_slice(&bytes);
     let raw: Result<RawOsv, _> = serde_path_to_error::deserialize(de);
@@ -68,6 +74,29 @@ pub fn read_yaml(bytes: &[u8], file: &str) -> Result<FeedRead<Vulnerability>, Er
         }
     }
     Ok(out)
+}
+
+/// Deepest `[`/`{` nesting accepted in YAML. The YAML parser's time grows
+/// with the square of flow depth, so a 200 KB file of `[` would hold a
+/// worker for minutes; real records nest a few levels. Brackets inside
+/// text are counted too, which only matters past this many unclosed ones.
+const MAX_YAML_FLOW_DEPTH: usize = 1000;
+
+fn flow_depth_exceeds(bytes: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    for &b in bytes {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 #[derive(Deserialize)]
