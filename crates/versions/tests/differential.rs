@@ -628,3 +628,146 @@ done
         &corpus,
     );
 }
+
+/// npm native ranges (every `native_range` of the vers suite's npm file)
+/// converted with `from_native` and evaluated with vers containment,
+/// against node-semver's `satisfies` on release versions: the range's own
+/// bounds, their neighbours, and versions from the OSV npm data.
+/// Ranges whose vers form breaks the spec's alternation rule (overlapping
+/// alternatives such as `<2.0.18 || <3.0.16`, which the suite writes
+/// as is) cannot mean the same under vers containment and are counted,
+/// not compared. Pre-releases are left out: node-semver only lets them
+/// match comparators of their own tuple, which vers has no notion of.
+#[test]
+fn npm_ranges_vs_node_semver_satisfies() {
+    use medsec_versions::vers::from_native;
+    let test = "npm_ranges_vs_node_semver_satisfies";
+    let module = common::oracle_dir().join("node/node_modules/semver");
+    if !module.join("package.json").is_file()
+        || std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        return common::skip(test, "node-semver");
+    }
+    let Some(data) = medsec_testdata::require(test) else {
+        return;
+    };
+    let path = data.join("testvectors/vers/tests/npm_range_from_native_test.json");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&medsec_testdata::read(&path)).expect("vers npm tests");
+    let ranges: Vec<String> = doc["tests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["input"]["native_range"].as_str().map(str::to_string))
+        .collect();
+    let corpus = osv_versions(&data, &["npm"]);
+    let releases: Vec<Version> = corpus
+        .values()
+        .flatten()
+        .filter_map(|s| Version::parse(Ecosystem::Npm, s).ok())
+        .filter(|v| !v.is_prerelease())
+        .collect();
+    let mut rng = Rng::new(99);
+    let mut requests = Vec::new();
+    let mut expected = Vec::new();
+    let (mut compared_ranges, mut skipped_ranges) = (0usize, 0usize);
+    for native in &ranges {
+        let Ok(vers) = from_native(Ecosystem::Npm, native) else {
+            // Only a range that matches nothing has no vers form.
+            for v in releases.iter().take(50) {
+                requests.push(format!("S\t{}\t{native}", v.as_str().trim()));
+                expected.push((
+                    v.as_str().to_string(),
+                    native.clone(),
+                    "(none)".into(),
+                    false,
+                ));
+            }
+            compared_ranges += 1;
+            continue;
+        };
+        if vers.validate_sequence().is_err() {
+            skipped_ranges += 1;
+            continue;
+        }
+        compared_ranges += 1;
+        let mut probes: Vec<String> = Vec::new();
+        for c in vers.constraints() {
+            let Ok(v) = Version::parse(Ecosystem::Npm, &c.version) else {
+                continue;
+            };
+            let core = v
+                .as_str()
+                .split(['-', '+'])
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let nums: Vec<u64> = core.split('.').filter_map(|n| n.parse().ok()).collect();
+            if let [ma, mi, pa] = nums[..] {
+                probes.push(format!("{ma}.{mi}.{pa}"));
+                probes.push(format!("{ma}.{mi}.{}", pa + 1));
+                probes.push(format!("{ma}.{}.0", mi + 1));
+                probes.push(format!("{}.0.0", ma + 1));
+                if pa > 0 {
+                    probes.push(format!("{ma}.{mi}.{}", pa - 1));
+                }
+                if mi > 0 {
+                    probes.push(format!("{ma}.{}.99", mi - 1));
+                }
+            }
+        }
+        for _ in 0..20 {
+            if !releases.is_empty() {
+                probes.push(
+                    releases[rng.below(releases.len())]
+                        .as_str()
+                        .trim()
+                        .to_string(),
+                );
+            }
+        }
+        for p in probes {
+            let ours = vers.contains(&p).expect("release version");
+            requests.push(format!("S\t{p}\t{native}"));
+            expected.push((p, native.clone(), vers.to_string(), ours));
+        }
+    }
+    let script = format!(
+        r#"
+const semver = require({module:?});
+const lines = require("fs").readFileSync(0, "utf8").split("\n");
+lines.pop();
+process.stdout.write(lines.map((l) => {{
+  const p = l.split("\t");
+  return String(semver.satisfies(p[1], p[2])) + "\n";
+}}).join(""));
+"#,
+        module = module.to_string_lossy()
+    );
+    let answers = Oracle::new("node", &["-e", &script]).ask(&requests);
+    let mut mismatches = Vec::new();
+    for ((v, native, vers, ours), theirs) in expected.iter().zip(&answers) {
+        if theirs != &ours.to_string() {
+            mismatches.push(format!(
+                "{v} in {native:?} ({vers}): node-semver {theirs}, we {ours}"
+            ));
+        }
+    }
+    for m in mismatches.iter().take(50) {
+        eprintln!("  {m}");
+    }
+    eprintln!(
+        "{test}: {compared_ranges} ranges compared ({skipped_ranges} with overlapping alternatives \
+         not comparable), {} version checks, {} mismatches",
+        expected.len(),
+        mismatches.len()
+    );
+    assert!(
+        compared_ranges > 400,
+        "only {compared_ranges} ranges compared"
+    );
+    assert!(mismatches.is_empty(), "{} mismatches", mismatches.len());
+}

@@ -68,6 +68,15 @@ const EXCLUDED: &[(&str, &str, &str)] = &[
         r#"{"native_range":"2.1 || 2.6","scheme":"npm"}"#,
         "node-semver: 2.1 means >=2.1.0 <2.2.0-0",
     ),
+    // node-semver: comparators joined by whitespace form a set "satisfied
+    // by the intersection of all of the comparators it includes" (README,
+    // Ranges); "1.1.2 1.2.2" matches no version (satisfies() is false for
+    // both), not the two of them.
+    (
+        "npm_range_from_native_test.json",
+        r#"{"native_range":"1.1.2 1.2.2","scheme":"npm"}"#,
+        "node-semver: 1.1.2 1.2.2 is an empty intersection",
+    ),
     // node-semver: validRange("<=2.1 >=1.1") is "<2.2.0-0 >=1.1.0".
     (
         "npm_range_from_native_test.json",

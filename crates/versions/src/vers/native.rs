@@ -288,22 +288,94 @@ fn npm_hyphen(from: &str, to: &str, out: &mut Vec<Constraint>) -> Result<(), Str
 
 fn npm(native: &str) -> Result<Vec<Constraint>, String> {
     let mut out = Vec::new();
+    let mut empty_sets = 0usize;
     for set in native.split("||") {
         let set = set.trim();
         if set.is_empty() {
             out.push(c(Comparator::Any, ""));
             continue;
         }
+        let mut one = Vec::new();
         let hyphen = set.split_whitespace().collect::<Vec<_>>();
         if let [from, "-", to] = hyphen.as_slice() {
-            npm_hyphen(from, to, &mut out)?;
-            continue;
+            npm_hyphen(from, to, &mut one)?;
+        } else {
+            for w in words(set) {
+                npm_comparator(&w, &mut one)?;
+            }
         }
-        for w in words(set) {
-            npm_comparator(&w, &mut out)?;
+        // A comparator set is the intersection of its comparators; one
+        // that no version satisfies (`1.1.2 1.2.2`) adds nothing.
+        if is_empty_intersection(&one) {
+            empty_sets += 1;
+        } else {
+            out.extend(one);
         }
     }
+    if out.is_empty() && empty_sets > 0 {
+        return Err("the range matches no version, which vers cannot express".into());
+    }
     Ok(out)
+}
+
+/// Whether no npm version satisfies every constraint of `set`.
+fn is_empty_intersection(set: &[Constraint]) -> bool {
+    use std::cmp::Ordering::*;
+    use Comparator::*;
+    let parse = |v: &str| crate::Version::parse(Ecosystem::Npm, v).ok();
+    // Tightest bounds as (version, inclusive).
+    let mut low: Option<(crate::Version, bool)> = None;
+    let mut high: Option<(crate::Version, bool)> = None;
+    let mut exact: Option<crate::Version> = None;
+    for k in set {
+        let Some(v) = parse(&k.version) else {
+            continue;
+        };
+        match k.comparator {
+            Ge | Gt => {
+                let incl = k.comparator == Ge;
+                let tighter = match &low {
+                    None => true,
+                    Some((b, bi)) => match v.cmp(b) {
+                        Greater => true,
+                        Equal => *bi && !incl,
+                        Less => false,
+                    },
+                };
+                if tighter {
+                    low = Some((v, incl));
+                }
+            }
+            Le | Lt => {
+                let incl = k.comparator == Le;
+                let tighter = match &high {
+                    None => true,
+                    Some((b, bi)) => match v.cmp(b) {
+                        Less => true,
+                        Equal => *bi && !incl,
+                        Greater => false,
+                    },
+                };
+                if tighter {
+                    high = Some((v, incl));
+                }
+            }
+            Eq => match &exact {
+                Some(e) if *e != v => return true,
+                _ => exact = Some(v),
+            },
+            Ne | Any => {}
+        }
+    }
+    if let Some(e) = &exact {
+        let above_low = low.as_ref().is_none_or(|(b, i)| e > b || (*i && e == b));
+        let below_high = high.as_ref().is_none_or(|(b, i)| e < b || (*i && e == b));
+        return !(above_low && below_high);
+    }
+    match (&low, &high) {
+        (Some((l, li)), Some((h, hi))) => l > h || (l == h && !(*li && *hi)),
+        _ => false,
+    }
 }
 
 // ---------------------------------------------------------------- PyPI
