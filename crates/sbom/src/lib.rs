@@ -6,6 +6,10 @@
 //! SPDX 2.2 and 2.3 in JSON and tag-value. Gzip-compressed input is
 //! recognised by its magic bytes and inflated under the same size limit.
 //!
+//! Each component's purl is canonicalized (`purl_canonical`) and its CPEs
+//! read; identifiers that do not parse are kept as written and reported as
+//! warnings.
+//!
 //! Every failure is one [`SbomError`] that says where (line:column, or line
 //! for tag-value, and the JSON path where known) and what was expected.
 //! Hostile input is bounded by [`Limits`]; the error names the limit hit.
@@ -15,6 +19,7 @@
 pub mod cyclonedx;
 pub mod detect;
 pub(crate) mod error;
+mod identity;
 mod limits;
 mod model;
 pub mod spdx;

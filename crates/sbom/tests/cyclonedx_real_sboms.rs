@@ -269,7 +269,13 @@ fn compare_fields(shown: &str, doc: &Value, sbom: &Sbom) {
         if let Some(author) = text(v, "author") {
             assert_eq!(c.author.as_deref(), Some(author.as_str()), "{at}");
         }
-        assert!(c.purl_canonical.is_none(), "{at}");
+        let canonical = text(v, "purl").and_then(|p| {
+            medsec_ident::purl::PackageUrl::parse(&p)
+                .or_else(|_| medsec_ident::purl::PackageUrl::parse_lenient(&p))
+                .ok()
+                .map(|p| p.to_string())
+        });
+        assert_eq!(c.purl_canonical, canonical, "{at}");
         let hashes: Vec<(String, String)> = v
             .get("hashes")
             .and_then(Value::as_array)

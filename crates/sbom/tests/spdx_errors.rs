@@ -395,7 +395,7 @@ fn package_fields_are_normalized() {
         "primaryPackagePurpose": "FIRMWARE",
         "checksums": [{"algorithm": "SHA256", "checksumValue": "ABCDEF0123"}],
         "externalRefs": [
-            {"referenceCategory": "PACKAGE_MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/a@1.2.3"},
+            {"referenceCategory": "PACKAGE_MANAGER", "referenceType": "purl", "referenceLocator": "pkg:NPM/a@1.2.3"},
             {"referenceCategory": "SECURITY", "referenceType": "cpe22Type", "referenceLocator": "cpe:/a:acme:a:1.2.3"},
         ],
     });
@@ -410,8 +410,8 @@ fn package_fields_are_normalized() {
     assert_eq!(a.supplier.as_deref(), Some("Acme Corp"));
     assert_eq!(a.author.as_deref(), Some("Jane Doe"));
     assert_eq!(a.description.as_deref(), Some("short"));
-    assert_eq!(a.purl.as_deref(), Some("pkg:npm/a@1.2.3"));
-    assert_eq!(a.purl_canonical, None);
+    assert_eq!(a.purl.as_deref(), Some("pkg:NPM/a@1.2.3"));
+    assert_eq!(a.purl_canonical.as_deref(), Some("pkg:npm/a@1.2.3"));
     assert_eq!(a.cpes, vec!["cpe:/a:acme:a:1.2.3".to_owned()]);
     assert_eq!(a.hashes.len(), 1);
     assert_eq!(a.hashes[0].alg, "SHA-256");

@@ -1,6 +1,7 @@
 //! CycloneDX JSON: serde straight into the raw structs, one component at a
 //! time into the model, so no `serde_json::Value` of the document is built.
 
+use crate::error::json_message;
 use std::fmt;
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -280,9 +281,9 @@ fn map_error(
             }
             match inner.classify() {
                 serde_json::error::Category::Data => {
-                    SbomError::invalid(build::FORMAT, location, "schema", inner.to_string())
+                    SbomError::invalid(build::FORMAT, location, "schema", json_message(&inner))
                 }
-                _ => SbomError::syntax("JSON", location, inner.to_string()),
+                _ => SbomError::syntax("JSON", location, json_message(&inner)),
             }
         }
     }
@@ -301,7 +302,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Sbom, SbomError> {
         SbomError::syntax(
             "JSON",
             Location::line_column(e.line() as u64, e.column() as u64),
-            e.to_string(),
+            json_message(&e),
         )
     })?;
 

@@ -17,12 +17,12 @@ use crate::{Limits, Sbom, SbomError};
 
 /// Parses a CycloneDX JSON document (spec 1.2 to 1.6).
 pub fn parse_json(bytes: &[u8], limits: &Limits) -> Result<Sbom, SbomError> {
-    json::parse(bytes, limits)
+    json::parse(bytes, limits).map(crate::identity::resolved)
 }
 
 /// Parses a CycloneDX XML document (spec 1.1 to 1.6).
 pub fn parse_xml(bytes: &[u8], limits: &Limits) -> Result<Sbom, SbomError> {
-    xml::parse(bytes, limits)
+    xml::parse(bytes, limits).map(crate::identity::resolved)
 }
 
 /// The minor version of a supported JSON `specVersion`.

@@ -307,10 +307,7 @@ fn json_error(e: serde_json::Error, path: Option<String>) -> SbomError {
     if let Some((limit, max)) = BREACH.with(Cell::take) {
         return SbomError::limit(limit, max, Some(location));
     }
-    // serde_json appends " at line L column C"; the location says it.
-    let full = e.to_string();
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    let message = crate::error::json_message(&e);
     match e.classify() {
         serde_json::error::Category::Data => {
             SbomError::invalid("SPDX JSON", location, "JSON schema", message)

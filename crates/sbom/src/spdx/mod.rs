@@ -43,14 +43,14 @@ use crate::{Limits, Sbom, SbomError};
 pub fn parse_json(bytes: &[u8], limits: &Limits) -> Result<Sbom, SbomError> {
     limits.check_input(bytes.len() as u64)?;
     let raw = json::read(bytes, limits)?;
-    build::build(raw, limits)
+    build::build(raw, limits).map(crate::identity::resolved)
 }
 
 /// Parses an SPDX 2.2 or 2.3 tag-value document.
 pub fn parse_tag_value(bytes: &[u8], limits: &Limits) -> Result<Sbom, SbomError> {
     limits.check_input(bytes.len() as u64)?;
     let raw = tag_value::read(bytes, limits)?;
-    build::build(raw, limits)
+    build::build(raw, limits).map(crate::identity::resolved)
 }
 
 /// The SPDX versions this reader accepts, as written in `spdxVersion`.
