@@ -8,12 +8,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::feed::{english, from_value, parse_json, str_at, FeedRead};
+use crate::feed::{english, from_value, inflate, json_syntax, str_at, FeedRead};
 use crate::model::{
     Configuration, CpeMatch, KevMark, Node, Operator, Reference, Severity, SeverityKind, Source,
     Ssvc, Vulnerability, Weakness,
 };
 use crate::time::{parse_date, Timestamp};
+use serde_json::value::RawValue;
 
 /// Reads any NVD JSON document: an API 2.0 page or yearly feed
 /// (`vulnerabilities[]`), a single `cve` object (bare or wrapped as
@@ -22,18 +23,15 @@ use crate::time::{parse_date, Timestamp};
 /// A document that is not JSON, or of another shape, is an `Err`; a bad
 /// record inside a page is listed in `rejected` and the rest is read.
 pub fn read(bytes: &[u8], file: &str) -> Result<FeedRead<Vulnerability>, Error> {
-    let doc = parse_json(bytes, file)?;
-    read_value(doc, file)
-}
-
-/// As [`read`], from a parsed document (depth bounded by the parser).
-fn read_value(doc: Value, file: &str) -> Result<FeedRead<Vulnerability>, Error> {
-    let Value::Object(mut map) = doc else {
-        return Err(Error::unsupported(file, "an NVD document is a JSON object"));
-    };
+    let bytes = inflate(bytes, file)?;
+    // Pages and yearly feeds are read one record at a time from borrowed
+    // raw text: a feed costs its bytes plus the records read, not a `Value`
+    // tree of the whole file (several times its size).
+    let outline: Outline<'_> =
+        serde_json::from_slice(&bytes).map_err(|e| outline_error(file, &e))?;
     let mut out = FeedRead::default();
-    if let Some(items) = map.remove("vulnerabilities") {
-        if let Some(format) = map.get("format").and_then(Value::as_str) {
+    if let Some(items) = outline.vulnerabilities {
+        if let Some(format) = outline.format.as_deref() {
             if format != "NVD_CVE" {
                 return Err(Error::unsupported(
                     file,
@@ -42,32 +40,61 @@ fn read_value(doc: Value, file: &str) -> Result<FeedRead<Vulnerability>, Error> 
                 .at("format"));
             }
         }
-        let Value::Array(items) = items else {
-            return Err(
-                Error::invalid(file, "`vulnerabilities` is not an array").at("vulnerabilities")
-            );
-        };
-        for (i, item) in items.into_iter().enumerate() {
+        for (i, raw) in items.into_iter().enumerate() {
             let base = format!("vulnerabilities[{i}]");
-            out.push(match item {
-                Value::Object(mut wrapper) => match wrapper.remove("cve") {
+            out.push(match record_value(raw, file, &base) {
+                Ok(Value::Object(mut wrapper)) => match wrapper.remove("cve") {
                     Some(cve) => cve_record(cve, file, &format!("{base}.cve")),
                     None => Err(Error::invalid(file, "entry has no `cve` object").at(base)),
                 },
-                _ => Err(Error::invalid(file, "entry is not an object").at(base)),
+                Ok(_) => Err(Error::invalid(file, "entry is not an object").at(base)),
+                Err(e) => Err(e),
             });
         }
         return Ok(out);
     }
-    if let Some(items) = map.remove("CVE_Items") {
-        let Value::Array(items) = items else {
-            return Err(Error::invalid(file, "`CVE_Items` is not an array").at("CVE_Items"));
-        };
-        for (i, item) in items.into_iter().enumerate() {
-            out.push(legacy_record(item, file, &format!("CVE_Items[{i}]")));
+    if let Some(items) = outline.cve_items {
+        for (i, raw) in items.into_iter().enumerate() {
+            let base = format!("CVE_Items[{i}]");
+            out.push(record_value(raw, file, &base).and_then(|v| legacy_record(v, file, &base)));
         }
         return Ok(out);
     }
+    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| json_syntax(file, &e))?;
+    read_value(doc, file)
+}
+
+/// The top level of an NVD document, records left as raw text.
+#[derive(Deserialize)]
+struct Outline<'a> {
+    format: Option<String>,
+    #[serde(borrow, default)]
+    vulnerabilities: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default, rename = "CVE_Items")]
+    cve_items: Option<Vec<&'a RawValue>>,
+}
+
+fn outline_error(file: &str, e: &serde_json::Error) -> Error {
+    match e.classify() {
+        // Well-formed JSON of another shape (an array, `vulnerabilities`
+        // that is not a list).
+        serde_json::error::Category::Data => {
+            Error::unsupported(file, format!("not an NVD document: {e}"))
+        }
+        _ => json_syntax(file, e),
+    }
+}
+
+fn record_value(raw: &RawValue, file: &str, base: &str) -> Result<Value, Error> {
+    serde_json::from_str(raw.get()).map_err(|e| json_syntax(file, &e).at(base))
+}
+
+/// A single `cve` object, bare or wrapped.
+fn read_value(doc: Value, file: &str) -> Result<FeedRead<Vulnerability>, Error> {
+    let Value::Object(mut map) = doc else {
+        return Err(Error::unsupported(file, "an NVD document is a JSON object"));
+    };
+    let mut out = FeedRead::default();
     if let Some(cve) = map.remove("cve") {
         out.push(cve_record(cve, file, "cve"));
         return Ok(out);
