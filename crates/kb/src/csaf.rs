@@ -71,47 +71,72 @@ impl CsafAdvisory {
                     continue;
                 };
                 for id in ids {
-                    let p = self.product(id);
-                    let version = p.and_then(|p| p.version.clone().or(p.version_range.clone()));
-                    let version_type = p.and_then(|p| {
-                        p.version_range.as_ref().map(|r| {
-                            if r.starts_with("vers:") {
-                                "vers"
-                            } else {
-                                "csaf_range"
-                            }
-                            .to_owned()
-                        })
-                    });
-                    v.products.push(ProductAffected {
-                        provider: Some(self.id.clone()),
-                        vendor: p.and_then(|p| p.vendor.clone()),
-                        product: p
-                            .and_then(|p| p.product_name.clone())
-                            .or_else(|| Some(p.map_or(id.clone(), |p| p.name.clone()))),
-                        package_name: None,
-                        collection_url: None,
-                        repo: None,
-                        default_status: None,
-                        versions: version
-                            .map(|version| ProductVersion {
-                                version,
-                                status: status.to_owned(),
-                                version_type,
-                                less_than: None,
-                                less_than_or_equal: None,
-                                changes: Vec::new(),
-                            })
-                            .into_iter()
-                            .collect(),
-                        cpes: p.and_then(|p| p.cpe.clone()).into_iter().collect(),
-                        platforms: Vec::new(),
-                    });
+                    v.products.push(self.product_affected(id, status));
                 }
             }
             out.push(v);
         }
         out
+    }
+}
+
+impl CsafAdvisory {
+    /// A product id as a CVE 5 style entry. A relationship product (a
+    /// component of a platform) takes vendor, name, version and helpers
+    /// from the component and names the platform in `platforms`, adding
+    /// the platform's CPE.
+    fn product_affected(&self, id: &str, status: &str) -> ProductAffected {
+        let p = self.product(id);
+        let relation = p.and_then(|p| p.relationship.as_ref());
+        let component = relation
+            .and_then(|r| self.product(&r.product_reference))
+            .or(p);
+        let platform = relation.and_then(|r| self.product(&r.relates_to_product_reference));
+        let version = component.and_then(|c| c.version.clone().or(c.version_range.clone()));
+        let version_type = component.and_then(|c| {
+            c.version_range.as_ref().map(|r| {
+                if r.starts_with("vers:") {
+                    "vers"
+                } else {
+                    "csaf_range"
+                }
+                .to_owned()
+            })
+        });
+        ProductAffected {
+            provider: Some(self.id.clone()),
+            vendor: component
+                .and_then(|c| c.vendor.clone())
+                .or_else(|| platform.and_then(|c| c.vendor.clone())),
+            product: Some(
+                component
+                    .and_then(|c| c.product_name.clone())
+                    .or_else(|| component.map(|c| c.name.clone()))
+                    .unwrap_or_else(|| id.to_owned()),
+            ),
+            package_name: None,
+            collection_url: None,
+            repo: None,
+            default_status: None,
+            versions: version
+                .map(|version| ProductVersion {
+                    version,
+                    status: status.to_owned(),
+                    version_type,
+                    less_than: None,
+                    less_than_or_equal: None,
+                    changes: Vec::new(),
+                })
+                .into_iter()
+                .collect(),
+            cpes: component
+                .and_then(|c| c.cpe.clone())
+                .into_iter()
+                .chain(platform.and_then(|c| c.cpe.clone()))
+                .collect(),
+            purls: component.map(|c| c.purls.clone()).unwrap_or_default(),
+            platforms: platform.map(|c| c.name.clone()).into_iter().collect(),
+        }
     }
 }
 
@@ -143,6 +168,19 @@ pub struct CsafProduct {
     pub cpe: Option<String>,
     /// CSAF 2.0 has one `purl`; 2.1 a list `purls`. Both land here.
     pub purls: Vec<String>,
+    /// For a product defined by a relationship (a component of a
+    /// platform): how it is built from two other products.
+    pub relationship: Option<CsafRelationship>,
+}
+
+/// `product_tree.relationships[]`: `product_reference` is
+/// `category` (`default_component_of`, `installed_on`, ...) of
+/// `relates_to_product_reference`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsafRelationship {
+    pub category: String,
+    pub product_reference: String,
+    pub relates_to_product_reference: String,
 }
 
 /// A vulnerability of an advisory.
@@ -263,6 +301,9 @@ struct RawHelper {
 
 #[derive(Deserialize)]
 struct RawRelationship {
+    category: String,
+    product_reference: String,
+    relates_to_product_reference: String,
     full_product_name: RawFullProductName,
 }
 
@@ -330,6 +371,7 @@ fn product(p: RawFullProductName, path: &[(String, String)]) -> CsafProduct {
         version_range: named("product_version_range"),
         cpe,
         purls,
+        relationship: None,
     }
 }
 
@@ -392,7 +434,13 @@ fn convert(raw: RawAdvisory, file: &str) -> Result<CsafAdvisory, Error> {
         products.push(product(p, &[]));
     }
     for r in tree.relationships {
-        products.push(product(r.full_product_name, &[]));
+        let mut p = product(r.full_product_name, &[]);
+        p.relationship = Some(CsafRelationship {
+            category: r.category,
+            product_reference: r.product_reference,
+            relates_to_product_reference: r.relates_to_product_reference,
+        });
+        products.push(p);
     }
     let mut vulnerabilities = Vec::with_capacity(raw.vulnerabilities.len());
     for v in raw.vulnerabilities {

@@ -109,6 +109,8 @@ struct RawAffected {
     versions: Vec<RawVersion>,
     #[serde(default)]
     cpes: Vec<String>,
+    #[serde(rename = "packageURL")]
+    package_url: Option<String>,
     #[serde(default)]
     platforms: Vec<String>,
 }
@@ -295,6 +297,7 @@ fn record(value: Value, file: &str, base: &str) -> Result<Vulnerability, Error> 
                     })
                     .collect(),
                 cpes: a.cpes,
+                purls: a.package_url.into_iter().collect(),
                 platforms: a.platforms,
             });
         }

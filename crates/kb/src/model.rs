@@ -49,6 +49,9 @@ pub struct Vulnerability {
     pub status: Option<String>,
     pub aliases: Vec<String>,
     pub related: Vec<String>,
+    /// OSV 1.7 `upstream`: ids this record derives from (a distro
+    /// advisory's CVEs).
+    pub upstream: Vec<String>,
     pub published: Option<Timestamp>,
     /// As written. The Go vulndb export writes the zero time
     /// `0001-01-01T00:00:00Z` here (valid per the OSV schema).
@@ -88,6 +91,7 @@ impl Vulnerability {
             status: None,
             aliases: Vec::new(),
             related: Vec::new(),
+            upstream: Vec::new(),
             published: None,
             modified: None,
             withdrawn: None,
@@ -371,6 +375,8 @@ pub struct ProductAffected {
     pub default_status: Option<String>,
     pub versions: Vec<ProductVersion>,
     pub cpes: Vec<String>,
+    /// CVE 5.2 `packageURL`; CSAF product helper purls.
+    pub purls: Vec<String>,
     pub platforms: Vec<String>,
 }
 

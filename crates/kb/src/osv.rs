@@ -124,6 +124,7 @@ struct RawOsv {
     withdrawn: Option<String>,
     aliases: Option<Vec<String>>,
     related: Option<Vec<String>>,
+    upstream: Option<Vec<String>>,
     summary: Option<String>,
     details: Option<String>,
     severity: Option<Vec<RawSeverity>>,
@@ -253,6 +254,7 @@ fn convert(raw: RawOsv, file: &str, base: &str) -> FeedRead<Vulnerability> {
     }
     v.aliases = raw.aliases.unwrap_or_default();
     v.related = raw.related.unwrap_or_default();
+    v.upstream = raw.upstream.unwrap_or_default();
     v.summary = raw.summary;
     v.details = raw.details;
     v.severities = raw

@@ -161,3 +161,73 @@ fn helpers_and_deep_branches() {
         Some("document.tracking.current_release_date")
     );
 }
+
+/// The Red Hat CSAF advisory and the OSV record the OSV project's converter
+/// made from it name the same (platform, package) pairs and fixed versions.
+#[test]
+fn redhat_csaf_agrees_with_its_osv_conversion() {
+    let Some(data) = medsec_testdata::require("redhat_csaf_vs_osv") else {
+        return;
+    };
+    let dir = data.join("testvectors/osv-schema/redhat");
+    let csaf_path = dir.join("CSAF/rhsa-2024_4546.json");
+    let osv_path = dir.join("OSV/RHSA-2024_4546.json");
+    let a = csaf::read(&medsec_testdata::read(&csaf_path), "rhsa.json")
+        .unwrap()
+        .records
+        .remove(0);
+    let o = medsec_kb::osv::read_json(&medsec_testdata::read(&osv_path), "rhsa.osv.json")
+        .unwrap()
+        .records
+        .remove(0);
+    assert_eq!(o.id, a.id);
+    assert_eq!(
+        o.upstream,
+        a.vulnerabilities
+            .iter()
+            .filter_map(|v| v.cve.clone())
+            .collect::<Vec<_>>()
+    );
+    let strip = |purl: &str| purl.split(['@', '?']).next().unwrap().to_owned();
+    let mut from_csaf = BTreeSet::new();
+    for r in a.vulnerability_records() {
+        for p in &r.products {
+            assert_eq!(p.versions[0].status, "unaffected", "fixed products");
+            // OSV names the platform by its CPE (`cpe:/a:redhat:X`) as the
+            // ecosystem `Red Hat:X`; source RPMs are not packages there.
+            let platform_cpe = p.cpes.last().unwrap();
+            let ecosystem = format!(
+                "Red Hat:{}",
+                platform_cpe.strip_prefix("cpe:/a:redhat:").unwrap()
+            );
+            for purl in p.purls.iter().filter(|u| !u.ends_with("arch=src")) {
+                let version = purl.split(['@', '?']).nth(1).unwrap().to_owned();
+                from_csaf.insert((ecosystem.clone(), strip(purl), version));
+            }
+        }
+    }
+    let from_osv: BTreeSet<(String, String, String)> = o
+        .affected
+        .iter()
+        .map(|a| {
+            let fixed = a.ranges[0]
+                .events
+                .iter()
+                .find_map(|e| match e {
+                    medsec_kb::Event::Fixed(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .unwrap();
+            // OSV writes the RPM epoch (`0:`), the purl leaves it out.
+            let fixed = fixed
+                .split_once(':')
+                .map_or(fixed.clone(), |(_, v)| v.to_owned());
+            (a.ecosystem.clone(), a.purl.clone().unwrap(), fixed)
+        })
+        .collect();
+    assert_eq!(from_csaf, from_osv);
+    eprintln!(
+        "redhat: {} (platform, package, fixed) triples agree",
+        from_osv.len()
+    );
+}

@@ -257,3 +257,39 @@ fn osv_hashes_are_stable_across_reads() {
         assert_ne!(c.content_hash(), a.content_hash());
     }
 }
+
+/// The OSV project's own test data: linter fixtures (good and deliberately
+/// bad records) and GHSA-to-OSV conversion outputs read; the GHSA inputs
+/// (another format) are rejected, each with its reason.
+#[test]
+fn osv_project_testdata_reads() {
+    let Some(data) = medsec_testdata::require("osv_project_testdata") else {
+        return;
+    };
+    let dir = data.join("testvectors/osv-schema");
+    let mut read = 0;
+    let mut refused = 0;
+    for path in files(&dir, &[".json"]) {
+        let file = name(&data, &path);
+        if file.contains("/redhat/CSAF/") {
+            continue;
+        }
+        let raw = json(&path);
+        let got = osv::read_json(&medsec_testdata::read(&path), &file).unwrap();
+        // ghsa/testdata pairs `x.json` (GitHub's format) with `x.osv.json`.
+        let is_osv = !file.contains("/ghsa/") || file.ends_with(".osv.json");
+        if is_osv {
+            assert!(got.rejected.is_empty(), "{file}: {:?}", got.rejected);
+            assert_eq!(got.records[0].affected.len(), arr(&raw, "affected").len());
+            read += 1;
+        } else {
+            assert!(got.records.is_empty(), "{file}");
+            let e = &got.rejected[0];
+            assert!(matches!(e.kind, medsec_kb::ErrorKind::Invalid(_)), "{e}");
+            eprintln!("refused: {e}");
+            refused += 1;
+        }
+    }
+    eprintln!("osv-schema testdata: {read} OSV records read, {refused} GHSA-format inputs refused");
+    assert!(read > 0);
+}
