@@ -55,8 +55,8 @@ enum Key {
 ///
 /// Versions of the same ecosystem order as that ecosystem does. Versions
 /// of different ecosystems have no meaningful order; they order by
-/// ecosystem first. Maven, RPM and Arch Linux orders are the tools' own
-/// and not transitive on some inputs: sort those with [`sort_versions`],
+/// ecosystem first. Maven and Arch Linux orders are the tools' own and
+/// not transitive on some inputs: sort those with [`sort_versions`],
 /// which never panics, rather than `slice::sort`.
 #[derive(Debug, Clone)]
 pub struct Version {
@@ -204,8 +204,8 @@ impl fmt::Display for Version {
 /// Sorts versions in ascending order, stably, without ever panicking.
 ///
 /// Some ecosystems' own orders are not transitive on odd inputs: Maven's
-/// `ComparableVersion` (mixing qualifiers and nested lists), and rpm and
-/// libalpm, which ignore the release when only one side has it. Since
+/// `ComparableVersion` (mixing qualifiers and nested lists), and libalpm,
+/// which ignores the release when only one side has it. Since
 /// Rust 1.81 `slice::sort` may panic when it detects such an order; this
 /// merge sort never does, and on a total order gives the same result.
 pub fn sort_versions(versions: &mut Vec<Version>) {

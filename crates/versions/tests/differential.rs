@@ -1,7 +1,9 @@
 //! Differential tests against the reference implementations:
 //! Python `packaging.version` (PyPI), node-semver (npm),
-//! `dpkg --compare-versions` (Debian) and Maven's own `ComparableVersion`
-//! (maven-artifact, from Debian's `maven` package). Inputs are every version string in
+//! `dpkg --compare-versions` (Debian), Maven's own `ComparableVersion`
+//! (maven-artifact, from Debian's `maven` package), RubyGems'
+//! `Gem::Version` (Debian's `ruby`) and rpm's `rpm.ver` (Debian's
+//! `python3-rpm`). Inputs are every version string in
 //! the OSV data (vulns/osv/{Go,crates.io,Maven,npm,NuGet} JSON and PyPI
 //! YAML) plus edge cases written for each scheme. Each reference runs as
 //! one process fed over stdin.
@@ -836,4 +838,178 @@ process.stdout.write(lines.map((l) => {{
         "only {compared_ranges} ranges compared"
     );
     assert!(mismatches.is_empty(), "{} mismatches", mismatches.len());
+}
+
+const GEM_EDGE: &[&str] = &[
+    "1.0",
+    "1.0.0",
+    "1",
+    "1.0.a",
+    "1.0a",
+    "1.0.0.pre",
+    "1.0-pre",
+    "1.0.pre.1",
+    "1.0-beta.1",
+    "1.0.beta1",
+    "1.0.rc1",
+    "1.0.RC1",
+    "1.0.b",
+    "1.0.B",
+    " 1.0 ",
+    "1.0-",
+    "-1",
+    "1.0.-1",
+    "1..0",
+    "a",
+    "1.a",
+    "1.0.0.0.0.1",
+    "1.01",
+    "01",
+    "1.0-1",
+    "1.0-1-1",
+    "1.0-a-b",
+    "1.0.0-alpha.1",
+    "1.0 1",
+    "9999999999999999999999",
+    "1.0.0a1",
+    "2.0.0.rc1",
+    "0",
+    "0.0",
+    "1.0.0.a.0",
+    "1.0.a.0.b",
+    "1.0.z",
+    "1.0.A",
+    "1.0.0-x",
+    "\u{b}1.0",
+];
+
+const RPM_EDGE: &[&str] = &[
+    "1.0",
+    "1.0~rc1",
+    "1.0^git1",
+    "1.0^",
+    "1.0~",
+    "1:1.0",
+    "0:1.0",
+    "1.0-1",
+    "1.0-1.el8",
+    "1.0-1.el8_2",
+    "2.0a",
+    "2.0",
+    "2.0.1",
+    "1.0_1",
+    "1.0.a",
+    "1.0a",
+    "a",
+    "1.0-",
+    "-1",
+    "1:",
+    ":1",
+    "a:1",
+    "1.0 1",
+    "1..0",
+    "01.0",
+    "1.00",
+    "1.0~~",
+    "1.0~^",
+    "1.0^~",
+    "1.0+git",
+    "1.0-1~rc1",
+    "10:0",
+    "1.0.0-0",
+    "1e10",
+    "1.0-0",
+    "1.0-00",
+    "1.0-1-2",
+    "2:1.0-1",
+    "1.0.\u{3b1}",
+];
+
+#[test]
+fn rubygems_vs_gem_version() {
+    let test = "rubygems_vs_gem_version";
+    let ruby_ok = std::process::Command::new("ruby")
+        .args(["-e", "Gem::Version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ruby_ok {
+        return common::skip(test, "ruby (Gem::Version)");
+    }
+    let Some(data) = medsec_testdata::require(test) else {
+        return;
+    };
+    let script = r#"
+out = []
+STDIN.each_line do |line|
+  p = line.chomp.split("\t", -1)
+  if p[0] == "P"
+    out << (Gem::Version.correct?(p[1]) ? "OK" : "ERR")
+  else
+    out << (Gem::Version.new(p[1]) <=> Gem::Version.new(p[2])).to_s
+  end
+end
+STDOUT.write(out.map { |o| o + "\n" }.join)
+"#;
+    let corpus = osv_versions(&data, &ALL_OSV);
+    run(
+        Plan {
+            test,
+            oracle_name: "RubyGems Gem::Version",
+            ecosystem: Ecosystem::RubyGems,
+            oracle: Oracle::new("ruby", &["-e", script]),
+            edge_cases: GEM_EDGE,
+            max_strings: usize::MAX,
+            max_random_pairs: 30_000,
+            max_adjacent_pairs: usize::MAX,
+            check_acceptance: true,
+        },
+        &corpus,
+    );
+}
+
+#[test]
+fn rpm_vs_librpm() {
+    let test = "rpm_vs_librpm";
+    // Debian's python3-rpm binds to the system interpreter.
+    let python = "/usr/bin/python3";
+    let rpm_ok = std::process::Command::new(python)
+        .args(["-c", "import rpm; rpm.ver"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !rpm_ok {
+        return common::skip(test, "python3-rpm (rpm.ver)");
+    }
+    let Some(data) = medsec_testdata::require(test) else {
+        return;
+    };
+    let script = r#"
+import sys, rpm
+out = []
+for line in sys.stdin:
+    p = line.rstrip("\n").split("\t")
+    if p[0] == "P":
+        try:
+            rpm.ver(p[1]); out.append("OK")
+        except Exception:
+            out.append("ERR")
+    else:
+        a, b = rpm.ver(p[1]), rpm.ver(p[2])
+        out.append("-1" if a < b else "0" if a == b else "1")
+sys.stdout.write("".join(o + "\n" for o in out))
+"#;
+    let corpus = osv_versions(&data, &ALL_OSV);
+    run(
+        Plan {
+            test,
+            oracle_name: "librpm 4.18 rpm.ver",
+            ecosystem: Ecosystem::Rpm,
+            oracle: Oracle::new(python, &["-c", script]),
+            edge_cases: RPM_EDGE,
+            max_strings: usize::MAX,
+            max_random_pairs: 30_000,
+            max_adjacent_pairs: usize::MAX,
+            check_acceptance: true,
+        },
+        &corpus,
+    );
 }

@@ -49,7 +49,7 @@ impl PartialOrd for GemKey {
 }
 
 fn is_ruby_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | '\0')
+    matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r')
 }
 
 /// `Gem::Version::ANCHORED_VERSION_PATTERN`:

@@ -1,9 +1,11 @@
-//! RPM `rpmvercmp` (with `~` and `^`) over `[epoch:]version[-release]`,
-//! and Arch Linux libalpm's `alpm_pkg_vercmp`, an older rpmvercmp.
+//! RPM `rpmverCmp` (`rpmvercmp` with `~` and `^`) over
+//! `[epoch:]version[-release]`, and Arch Linux libalpm's
+//! `alpm_pkg_vercmp`, an older rpmvercmp.
 //!
-//! Both tools compare the release only when both sides have one, so
-//! `1.0` equals `1.0-1` and `1.0-2` while those two differ: that is their
-//! order, and it is not transitive, so sort such mixed lists with care.
+//! rpm sorts a version without a release before the same version with
+//! any release. libalpm compares the release only
+//! when both sides have one, so there `1.0` equals `1.0-1` and `1.0-2`
+//! while those two differ: its order, not transitive.
 
 use std::cmp::Ordering;
 
@@ -29,7 +31,10 @@ impl Ord for Evr {
             .then_with(|| vc(&self.version, &other.version))
             .then_with(|| match (&self.release, &other.release) {
                 (Some(a), Some(b)) => vc(a, b),
-                _ => Ordering::Equal,
+                _ if self.alpm => Ordering::Equal,
+                // rpmverCmp: with equal versions, having a release (even an
+                // empty or `~` one) sorts after having none.
+                (a, b) => a.is_some().cmp(&b.is_some()),
             })
     }
 }
@@ -43,40 +48,12 @@ fn check_text(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("empty version".into());
     }
-    if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("whitespace or control character {c:?} in version"));
-    }
     Ok(())
 }
 
-/// rpm's EVR split: an all-digit prefix before `:` is the epoch, the part
-/// after the last `-` is the release.
-pub(crate) fn parse_rpm(s: &str) -> Result<Evr, String> {
-    check_text(s)?;
-    let (epoch, rest) = match s.split_once(':') {
-        Some((e, r)) if e.bytes().all(|b| b.is_ascii_digit()) => {
-            (if e.is_empty() { "0" } else { e }, r)
-        }
-        Some(_) => return Err("epoch before ':' is not a number".into()),
-        None => ("0", s),
-    };
-    let (version, release) = match rest.rsplit_once('-') {
-        Some((v, r)) => (v, Some(r.to_string())),
-        None => (rest, None),
-    };
-    if version.is_empty() {
-        return Err("empty version part".into());
-    }
-    Ok(Evr {
-        epoch: epoch.to_string(),
-        version: version.to_string(),
-        release,
-        alpm: false,
-    })
-}
-
-/// libalpm's `parseEVR`.
-pub(crate) fn parse_alpm(s: &str) -> Result<Evr, String> {
+/// rpm's and libalpm's `parseEVR`: an all-digit prefix ended by `:` is
+/// the epoch (empty means 0), the part after the last `-` the release.
+fn parse_evr(s: &str, alpm: bool) -> Result<Evr, String> {
     check_text(s)?;
     let digits = s.bytes().take_while(|b| b.is_ascii_digit()).count();
     let (epoch, rest) = match s.get(digits..).and_then(|r| r.strip_prefix(':')) {
@@ -94,8 +71,17 @@ pub(crate) fn parse_alpm(s: &str) -> Result<Evr, String> {
         epoch: epoch.to_string(),
         version: version.to_string(),
         release,
-        alpm: true,
+        alpm,
     })
+}
+
+/// `rpm.ver()`: any non-empty string.
+pub(crate) fn parse_rpm(s: &str) -> Result<Evr, String> {
+    parse_evr(s, false)
+}
+
+pub(crate) fn parse_alpm(s: &str) -> Result<Evr, String> {
+    parse_evr(s, true)
 }
 
 fn segment(s: &[u8], from: usize, digits: bool) -> usize {
