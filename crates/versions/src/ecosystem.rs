@@ -97,22 +97,16 @@ impl Ecosystem {
     /// The ecosystem of a package-URL type (`pkg:<type>/...`), compared
     /// case-insensitively as purl types are.
     pub fn from_purl_type(purl_type: &str) -> Option<Ecosystem> {
-        Some(match purl_type.to_ascii_lowercase().as_str() {
-            "npm" => Ecosystem::Npm,
-            "pypi" => Ecosystem::PyPI,
-            "maven" => Ecosystem::Maven,
-            "golang" => Ecosystem::Go,
-            "cargo" => Ecosystem::Cargo,
-            "gem" => Ecosystem::RubyGems,
-            "nuget" => Ecosystem::NuGet,
-            "deb" => Ecosystem::Debian,
-            "rpm" => Ecosystem::Rpm,
-            "apk" => Ecosystem::Alpine,
-            "alpm" => Ecosystem::Alpm,
-            "conan" => Ecosystem::Conan,
-            "ebuild" => Ecosystem::Gentoo,
-            _ => return None,
-        })
+        PURL_TYPES
+            .iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(purl_type))
+            .map(|(_, e)| *e)
+    }
+
+    /// The purl types (from the purl specification's type index) that
+    /// [`Ecosystem::from_purl_type`] maps, with what they map to.
+    pub fn purl_types() -> &'static [(&'static str, Ecosystem)] {
+        PURL_TYPES
     }
 
     /// The ecosystem of a vers type (`vers:<type>/...`).
@@ -196,6 +190,21 @@ impl Ecosystem {
         self != Ecosystem::Generic
     }
 }
+
+const PURL_TYPES: &[(&str, Ecosystem)] = &[
+    ("npm", Ecosystem::Npm),
+    ("pypi", Ecosystem::PyPI),
+    ("maven", Ecosystem::Maven),
+    ("golang", Ecosystem::Go),
+    ("cargo", Ecosystem::Cargo),
+    ("gem", Ecosystem::RubyGems),
+    ("nuget", Ecosystem::NuGet),
+    ("deb", Ecosystem::Debian),
+    ("rpm", Ecosystem::Rpm),
+    ("apk", Ecosystem::Alpine),
+    ("alpm", Ecosystem::Alpm),
+    ("conan", Ecosystem::Conan),
+];
 
 /// OSV ecosystems whose version order is one of ours: the language
 /// registries, and the distributions by their package manager (dpkg for

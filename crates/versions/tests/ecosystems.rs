@@ -39,6 +39,22 @@ fn osv_names_we_map_exist_in_the_osv_schema() {
 }
 
 #[test]
+fn purl_types_we_map_exist_in_the_purl_type_index() {
+    let Some(data) = medsec_testdata::require("purl_types_we_map_exist_in_the_purl_type_index")
+    else {
+        return;
+    };
+    let path = data.join("testvectors/purl/purl-types-index.json");
+    let index: Vec<String> =
+        serde_json::from_slice(&medsec_testdata::read(&path)).expect("purl-types-index.json");
+    for (t, eco) in Ecosystem::purl_types() {
+        assert!(index.iter().any(|i| i == t), "{t} is not a purl type");
+        assert_eq!(Ecosystem::from_purl_type(&t.to_uppercase()), Some(*eco));
+    }
+    assert_eq!(Ecosystem::from_purl_type("generic"), None);
+}
+
+#[test]
 fn vers_types_round_trip() {
     for eco in Ecosystem::ALL {
         assert_eq!(Ecosystem::from_vers_type(eco.vers_type()), Some(eco));
