@@ -467,7 +467,7 @@ public class MavenOracle {
     PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8)));
     String line;
     while ((line = in.readLine()) != null) {
-      String[] p = line.split("	", -1);
+      String[] p = line.split("\\t", -1);
       if (p[0].equals("P")) {
         try { new ComparableVersion(p[1]); out.println("OK"); } catch (RuntimeException e) { out.println("ERR"); }
       } else {
@@ -483,6 +483,16 @@ public class MavenOracle {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("MavenOracle.java");
     std::fs::write(&file, source).expect("writing the oracle source");
+    // Running a source file needs a JDK (jdk.compiler), not only a JRE.
+    let runs = std::process::Command::new("java")
+        .args(["-cp", &jar.to_string_lossy(), &file.to_string_lossy()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !runs {
+        let _ = std::fs::remove_dir_all(&dir);
+        return common::skip(test, "a JDK that runs MavenOracle.java with maven-artifact");
+    }
     let corpus = osv_versions(&data, &ALL_OSV);
     run(
         Plan {
