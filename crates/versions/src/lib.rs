@@ -7,6 +7,23 @@
 //! * [`osv`] evaluates OSV `affected` entries for a version.
 //! * [`vers`] parses, canonicalizes and evaluates `vers:` ranges and
 //!   converts native range notations to them.
+//!
+//! ```
+//! use medsec_versions::{compare, Ecosystem, Version};
+//! use std::cmp::Ordering;
+//!
+//! let pypi = Ecosystem::from_osv("PyPI").expect("known ecosystem");
+//! assert_eq!(compare(pypi, "1.0rc1", "1.0").unwrap(), Ordering::Less);
+//! assert_eq!(compare(Ecosystem::Debian, "1.0~rc1", "1.0").unwrap(), Ordering::Less);
+//!
+//! let err = Version::parse(Ecosystem::Npm, "1.2").unwrap_err();
+//! assert_eq!(err.ecosystem, Ecosystem::Npm);
+//! assert!(err.to_string().starts_with("invalid npm version \"1.2\""));
+//!
+//! let range = medsec_versions::vers::VersRange::parse("vers:npm/>=1.0.0|<2.0.0").unwrap();
+//! assert!(range.contains("1.4.0").unwrap());
+//! assert!(!Ecosystem::from_osv_or_generic("Packagist").is_exact());
+//! ```
 
 mod ecosystem;
 mod num;
