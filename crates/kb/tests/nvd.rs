@@ -125,6 +125,13 @@ fn every_nvd_file_reads_with_raw_counts() {
             assert_eq!(got.records.len(), 1, "{file}");
             check_against_raw(&got.records[0], &raw, &file);
         }
+        // Records survive a JSON round trip (snapshot export) unchanged.
+        for v in &got.records {
+            let back: Vulnerability =
+                serde_json::from_str(&serde_json::to_string(v).unwrap()).unwrap();
+            assert_eq!(&back, v);
+            assert_eq!(back.content_hash(), v.content_hash());
+        }
         total += got.records.len();
     }
     eprintln!("nvd: {total} records read ({legacy} from the legacy 1.1 feed), 0 rejected");

@@ -63,6 +63,9 @@ fn every_osv_file_reads_and_schema_failures_are_named() {
 
         let v = &got.records[0];
         assert_eq!(v.source, Source::Osv);
+        let back: medsec_kb::Vulnerability =
+            serde_json::from_str(&serde_json::to_string(v).unwrap()).unwrap();
+        assert_eq!(&back, v, "{file}");
         assert_eq!(v.id, raw["id"].as_str().unwrap(), "{file}");
         assert_eq!(v.aliases.len(), arr(&raw, "aliases").len(), "{file}");
         assert_eq!(v.related.len(), arr(&raw, "related").len(), "{file}");
