@@ -188,3 +188,30 @@ fn rejected_state_and_broken_records() {
     let got = cve5::read(&serde_json::to_vec(&v4).unwrap(), "c.json").unwrap();
     assert!(matches!(got.rejected[0].kind, ErrorKind::Unsupported(_)));
 }
+
+#[test]
+fn minimal_rejected_record_reads() {
+    let doc = serde_json::json!({
+        "dataType": "CVE_RECORD",
+        "dataVersion": "5.1",
+        "cveMetadata": {
+            "cveId": "CVE-2023-0001",
+            "assignerOrgId": "b3476cb9-2e3d-41a6-98d0-0f47421a65b6",
+            "state": "REJECTED",
+            "dateReserved": "2023-01-01T00:00:00.000Z",
+            "dateRejected": "2023-02-01T00:00:00.000Z",
+            "dateUpdated": "2023-02-01T00:00:00.000Z"
+        },
+        "containers": {"cna": {
+            "providerMetadata": {"orgId": "b3476cb9-2e3d-41a6-98d0-0f47421a65b6"},
+            "rejectedReasons": [{"lang": "en", "value": "Duplicate of CVE-2023-0002."}]
+        }}
+    });
+    let got = cve5::read(&serde_json::to_vec(&doc).unwrap(), "r.json").unwrap();
+    assert!(got.rejected.is_empty(), "{:?}", got.rejected);
+    let v = &got.records[0];
+    assert!(v.is_withdrawn());
+    assert_eq!(v.published, None);
+    assert_eq!(v.details.as_deref(), Some("Duplicate of CVE-2023-0002."));
+    assert!(v.products.is_empty());
+}
