@@ -3,7 +3,7 @@
 # Where reference implementations and other downloaded tools live: outside
 # the clone, so a fresh checkout reuses them and the repo stays clean.
 MEDSEC_CACHE_DIR="${MEDSEC_CACHE_DIR:-$HOME/.cache/medsec}"
-MEDSEC_ORACLE_DIR="${MEDSEC_ORACLE_DIR:-$MEDSEC_CACHE_DIR/oracles}"
+MEDSEC_ORACLE_DIR="${MEDSEC_ORACLE_DIR:-$HOME/.cache/medsec-oracles}"
 export MEDSEC_CACHE_DIR MEDSEC_ORACLE_DIR
 
 step() {
@@ -20,15 +20,5 @@ ensure_rust_components() {
     if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
         command -v rustup >/dev/null || die "rustfmt/clippy missing and rustup not found"
         rustup component add rustfmt clippy
-    fi
-}
-
-# Puts the oracles' Python venv and node modules first on the search paths.
-activate_oracles() {
-    if [ -d "$MEDSEC_ORACLE_DIR/venv/bin" ]; then
-        export PATH="$MEDSEC_ORACLE_DIR/venv/bin:$PATH"
-    fi
-    if [ -d "$MEDSEC_ORACLE_DIR/node_modules" ]; then
-        export NODE_PATH="$MEDSEC_ORACLE_DIR/node_modules${NODE_PATH:+:$NODE_PATH}"
     fi
 }

@@ -169,34 +169,11 @@ fn random_vector(rng: &mut Rng, prefix: &str, table: Table, optional_percent: u6
     format!("{prefix}{}", parts.join("/"))
 }
 
-/// The first Python interpreter that has the `cvss` package, with the
-/// package's version: `python3` on PATH, else the project's oracle venv
-/// (`$MEDSEC_ORACLE_DIR`, default `~/.cache/medsec-oracles`).
+/// The oracle Python with the `cvss` package, and the package's version.
 fn python_with_cvss() -> Option<(String, String)> {
-    let oracle_dir = std::env::var_os("MEDSEC_ORACLE_DIR")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cache/medsec-oracles"))
-        });
-    let mut candidates = vec!["python3".to_owned()];
-    if let Some(dir) = oracle_dir {
-        candidates.push(dir.join("venv/bin/python").to_string_lossy().into_owned());
-    }
-    candidates.into_iter().find_map(|python| {
-        let out = Command::new(&python)
-            .args([
-                "-c",
-                "import cvss, importlib.metadata as m; print(m.version('cvss'))",
-            ])
-            .output()
-            .ok()?;
-        out.status.success().then(|| {
-            (
-                python,
-                String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-            )
-        })
-    })
+    let python = medsec_testdata::oracles::python_with("cvss")?;
+    let version = medsec_testdata::oracles::python_package_version(&python, "cvss")?;
+    Some((python.to_string_lossy().into_owned(), version))
 }
 
 fn reference_scores(python: &str, vectors: &[String]) -> Vec<String> {
@@ -261,8 +238,9 @@ fn our_scores(vector: &str) -> String {
 #[test]
 fn matches_python_cvss_on_random_vectors() {
     let Some((python, version)) = python_with_cvss() else {
-        println!(
-            "skipped: matches_python_cvss_on_random_vectors: python cvss package not installed"
+        medsec_testdata::oracles::skip(
+            "matches_python_cvss_on_random_vectors",
+            "python cvss package",
         );
         return;
     };

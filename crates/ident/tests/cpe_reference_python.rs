@@ -46,28 +46,9 @@ for line in sys.stdin:
 sys.stdout.write("\n".join(out) + "\n")
 "#;
 
-/// A Python interpreter that has the `cpe` package: `python3` on PATH, else
-/// the project's oracle venv (`$MEDSEC_ORACLE_DIR`, default
-/// `~/.cache/medsec-oracles`).
+/// The oracle Python with the `cpe` package.
 fn python_with_cpe() -> Option<String> {
-    let mut candidates = vec!["python3".to_owned()];
-    let oracle_dir = std::env::var_os("MEDSEC_ORACLE_DIR")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|h| std::path::PathBuf::from(h).join(".cache/medsec-oracles"))
-        });
-    if let Some(dir) = oracle_dir {
-        candidates.push(dir.join("venv/bin/python").to_string_lossy().into_owned());
-    }
-    candidates.into_iter().find(|python| {
-        Command::new(python)
-            .args(["-c", "import cpe.cpeset2_3"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
+    medsec_testdata::oracles::python_with("cpe.cpeset2_3").map(|p| p.to_string_lossy().into_owned())
 }
 
 /// Runs the requests through one python3 process; one answer per request.
@@ -252,7 +233,10 @@ fn excluded_match(source: &Wfn) -> Option<&'static str> {
 #[test]
 fn bindings_and_matching_agree_with_python_cpe() {
     let Some(python) = python_with_cpe() else {
-        eprintln!("skipped: bindings_and_matching_agree_with_python_cpe: python cpe package not installed");
+        medsec_testdata::oracles::skip(
+            "bindings_and_matching_agree_with_python_cpe",
+            "python cpe package",
+        );
         return;
     };
     let mut names: BTreeSet<String> = generated_fs().into_iter().collect();

@@ -83,17 +83,12 @@ fn kind_key(kind: ErrorKind) -> ErrorKindKey {
     })
 }
 
-fn python_has_packageurl() -> bool {
-    Command::new("python3")
-        .args(["-c", "import packageurl"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+fn oracle_python() -> Option<std::path::PathBuf> {
+    medsec_testdata::oracles::python_with("packageurl")
 }
 
-fn python_canonical(inputs: &[String]) -> Vec<Option<String>> {
-    let mut child = Command::new("python3")
+fn python_canonical(python: &std::path::Path, inputs: &[String]) -> Vec<Option<String>> {
+    let mut child = Command::new(python)
         .args(["-c", PYTHON])
         .env("PYTHONIOENCODING", "utf-8")
         .stdin(Stdio::piped())
@@ -263,10 +258,10 @@ fn purl_canonical_forms_match_packageurl_python() {
     let Some(data) = medsec_testdata::require(TEST) else {
         return;
     };
-    if !python_has_packageurl() {
-        eprintln!("skipped: {TEST}: packageurl-python not installed");
+    let Some(oracle) = oracle_python() else {
+        medsec_testdata::oracles::skip(TEST, "packageurl-python");
         return;
-    }
+    };
     let suite = suite_strings(&data);
     let sboms = sbom_purls(&data);
     assert!(
@@ -275,7 +270,7 @@ fn purl_canonical_forms_match_packageurl_python() {
     );
     let mut inputs: Vec<String> = suite.keys().cloned().collect();
     inputs.extend(sboms.iter().filter(|s| !suite.contains_key(*s)).cloned());
-    let python = python_canonical(&inputs);
+    let python = python_canonical(&oracle, &inputs);
 
     let ours: Vec<Result<String, ErrorKind>> = inputs
         .iter()

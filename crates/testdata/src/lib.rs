@@ -24,11 +24,19 @@ pub fn shared_data() -> Option<PathBuf> {
 pub fn require(test: &str) -> Option<PathBuf> {
     let dir = shared_data();
     if dir.is_none() {
-        eprintln!(
-            "skipped: {test}: shared data not found (set MEDSEC_SHARED_DATA or place it at ../shared/data)"
+        say_skipped(
+            test,
+            "shared data not found (set MEDSEC_SHARED_DATA or place it at ../shared/data)",
         );
     }
     dir
+}
+
+/// Prints `skipped: <test>: <why>` straight to standard error. The test
+/// harness captures `eprintln!` of passing tests; a skip must be seen.
+pub fn say_skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {test}: {why}");
 }
 
 /// Reads a file, inflating it when its name ends in `.gz`.
@@ -63,4 +71,55 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// Reference implementations installed by `scripts/oracles/install`.
+pub mod oracles {
+    use std::path::PathBuf;
+    use std::process::{Command, Stdio};
+
+    /// `$MEDSEC_ORACLE_DIR`, else `~/.cache/medsec-oracles`.
+    pub fn dir() -> PathBuf {
+        match std::env::var_os("MEDSEC_ORACLE_DIR") {
+            Some(d) => PathBuf::from(d),
+            None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/medsec-oracles"),
+        }
+    }
+
+    /// A Python interpreter that can `import module`: the oracle venv's
+    /// first, then `python3` on PATH.
+    pub fn python_with(module: &str) -> Option<PathBuf> {
+        let candidates = [dir().join("venv/bin/python"), PathBuf::from("python3")];
+        candidates.into_iter().find(|python| {
+            Command::new(python)
+                .args(["-c", &format!("import {module}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+    }
+
+    /// The installed version of a Python distribution, for test output.
+    pub fn python_package_version(python: &PathBuf, distribution: &str) -> Option<String> {
+        let out = Command::new(python)
+            .args([
+                "-c",
+                &format!("import importlib.metadata as m; print(m.version({distribution:?}))"),
+            ])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    /// Prints the skip line the project uses for a missing oracle.
+    pub fn skip(test: &str, oracle: &str) {
+        super::say_skipped(
+            test,
+            &format!("{oracle} not installed (run scripts/oracles/install)"),
+        );
+    }
 }

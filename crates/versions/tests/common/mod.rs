@@ -5,22 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// Where `scripts/oracles/install` puts the reference implementations.
-pub fn oracle_dir() -> PathBuf {
-    match std::env::var_os("MEDSEC_ORACLE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-            .join(".cache/medsec-oracles"),
-    }
-}
-
-/// Prints the skip line the project uses for a missing oracle.
-pub fn skip(test: &str, oracle: &str) {
-    eprintln!("skipped: {test}: {oracle} not installed (run scripts/oracles/install)");
-}
+#[allow(unused_imports)]
+pub use medsec_testdata::oracles::{dir as oracle_dir, skip};
 
 /// Version strings per package: (OSV ecosystem directory, package) ->
 /// every `introduced`/`fixed`/`last_affected`/`limit` value and every
