@@ -31,6 +31,11 @@ enum Command {
     /// Package URLs.
     #[command(subcommand)]
     Purl(commands::purl::PurlCommand),
+    /// Version order per ecosystem.
+    #[command(subcommand)]
+    Version(commands::version::VersionCommand),
+    /// Parse and score a CVSS v2/v3.0/v3.1/v4.0 vector.
+    Cvss(commands::cvss::CvssArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +43,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sbom(cmd) => commands::sbom::run(cmd),
         Command::Purl(cmd) => commands::purl::run(cmd),
+        Command::Version(cmd) => commands::version::run(cmd),
+        Command::Cvss(args) => commands::cvss::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,8 @@
+pub mod batch;
+pub mod cvss;
 pub mod purl;
 pub mod sbom;
+pub mod version;
 
 use std::process::ExitCode;
 
@@ -15,6 +18,13 @@ impl Failure {
         Failure {
             error: error.into(),
             code: ExitCode::from(1),
+        }
+    }
+    /// The command line was wrong in a way clap cannot see.
+    pub fn usage(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            error: error.into(),
+            code: ExitCode::from(2),
         }
     }
     /// Reading or writing failed.

@@ -1,4 +1,4 @@
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use medsec_ident::purl::{PackageUrl, PurlError};
 use serde::Serialize;
 
-use super::{CommandResult, Failure};
+use super::{batch, CommandResult, Failure};
 
 #[derive(Subcommand)]
 pub enum PurlCommand {
@@ -80,9 +80,7 @@ fn parse_one(input: &str, json: bool) -> CommandResult {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if json {
-        serde_json::to_writer(&mut out, &outcome(input, &parsed))
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
+        batch::json_line(&mut out, &outcome(input, &parsed))
             .context("writing to stdout")
             .map_err(Failure::io)?;
         return Ok(if parsed.is_ok() {
@@ -116,30 +114,9 @@ fn parse_one(input: &str, json: bool) -> CommandResult {
 }
 
 fn parse_stdin() -> CommandResult {
-    let stdin = std::io::stdin();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut rejected = 0usize;
-    for line in stdin.lock().lines() {
-        let line = line
-            .context("reading standard input")
-            .map_err(Failure::io)?;
-        // A trailing CR from a Windows-edited file is not part of the purl.
-        let input = line.strip_suffix('\r').unwrap_or(&line);
+    batch::run_lines(|input, out| {
         let parsed = PackageUrl::parse(input);
-        rejected += usize::from(parsed.is_err());
-        serde_json::to_writer(&mut out, &outcome(input, &parsed))
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
-            .context("writing to stdout")
-            .map_err(Failure::io)?;
-    }
-    out.flush()
-        .context("writing to stdout")
-        .map_err(Failure::io)?;
-    Ok(if rejected == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+        batch::json_line(out, &outcome(input, &parsed))?;
+        Ok(parsed.is_ok())
     })
 }
