@@ -215,12 +215,19 @@ def run(out: Path) -> dict:
             "params": chosen.params,
             "onnx_ops": M.ops_used(onnx_model),
             "opset": 13,
+            "cna_min_train_rows": CNA_MIN_ROWS,
+            "cwe_member_min_train_rows": CWE_MIN_ROWS,
+            "cwe_group_min_train_rows": CWE_MIN_ROWS // 2,
+            "selection_tie": TIE,
+            "validation_rows": int(len(val_idx)),
+            "validation_positives": int(y[val_idx].sum()),
         },
         "metrics": {"test": test_metrics, "baselines": baselines, "sensitivity": sens, "selection": selection},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
     write_parity(out / "parity.csv", df, test_idx, x, p_ort, feats, y)
+    check_parity(out / "parity.csv", feats, sess)
     ev.plot_curves(
         out / "roc-pr.png",
         yt,
@@ -250,6 +257,21 @@ def write_parity(path: Path, df: pd.DataFrame, test_idx: np.ndarray, x: np.ndarr
     cols["probability"] = [f"{v:.9g}" for v in p[rows]]
     out = pd.concat([df.loc[rows, d.RAW_COLUMNS].reset_index(drop=True), pd.DataFrame(cols)], axis=1)
     out.to_csv(path, index=False, lineterminator="\n")
+
+
+def check_parity(path: Path, feats: list[dict], sess) -> None:
+    """Read parity.csv back as the inference side will: the raw fields alone
+    must rebuild the feature columns, and those must give the probability."""
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    names = [f["name"] for f in feats]
+    rebuilt = F.matrix(feats, F.parse_frame(back[d.RAW_COLUMNS]))
+    written = back[names].to_numpy(dtype=np.float32)
+    if not np.array_equal(rebuilt, written):
+        raise SystemExit(f"{path}: features rebuilt from the raw columns differ from the written ones")
+    prob = sess.run([M.OUTPUT_NAME], {M.INPUT_NAME: written})[0][:, 0]
+    diff = float(np.abs(prob - back["probability"].to_numpy(dtype=np.float64)).max())
+    if diff > 1e-6:
+        raise SystemExit(f"{path}: probabilities differ from onnxruntime by {diff:.3g}")
 
 
 def compare(shipped: dict, fresh: dict) -> list[str]:
