@@ -154,6 +154,62 @@ fn scratch_dir() -> PathBuf {
     dir
 }
 
+/// A deterministic SPDX 2.3 document of the same shape: every package with
+/// a purl and a CPE, a checksum, a declared licence and a homepage, and up
+/// to three DEPENDS_ON relationships each.
+fn write_generated_spdx(path: &Path, n: usize) {
+    let file = std::fs::File::create(path).expect("creating generated SBOM");
+    let mut w = std::io::BufWriter::new(file);
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    write!(
+        w,
+        r#"{{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"generated-device","documentNamespace":"https://example.org/spdx/generated-device-1.0","creationInfo":{{"created":"2026-01-01T00:00:00Z","creators":["Tool: medsec-bench"]}},"documentDescribes":["SPDXRef-p0"],"packages":["#
+    )
+    .unwrap();
+    for i in 0..n {
+        if i > 0 {
+            w.write_all(b",").unwrap();
+        }
+        let (major, minor) = (next() % 20, next() % 50);
+        write!(
+            w,
+            r#"{{"SPDXID":"SPDXRef-p{i}","name":"artifact-{i}","versionInfo":"{major}.{minor}.{i}","supplier":"Organization: Example {g}","downloadLocation":"NOASSERTION","homepage":"https://example.org/group{g}/artifact-{i}","licenseDeclared":"Apache-2.0","licenseConcluded":"NOASSERTION","copyrightText":"NOASSERTION","checksums":[{{"algorithm":"SHA256","checksumValue":"{h:016x}{h:016x}{h:016x}{h:016x}"}}],"externalRefs":[{{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":"pkg:maven/org.example.group{g}/artifact-{i}@{major}.{minor}.{i}"}},{{"referenceCategory":"SECURITY","referenceType":"cpe23Type","referenceLocator":"cpe:2.3:a:example{g}:artifact-{i}:{major}.{minor}.{i}:*:*:*:*:*:*:*"}}]}}"#,
+            g = i % 97,
+            h = next(),
+        )
+        .unwrap();
+    }
+    w.write_all(br#"],"relationships":["#).unwrap();
+    let mut first = true;
+    for i in 0..n {
+        let mut deps: Vec<usize> = (0..(next() % 4))
+            .map(|_| (next() as usize) % n)
+            .filter(|&j| j != i)
+            .collect();
+        deps.sort_unstable();
+        deps.dedup();
+        for j in deps {
+            if !first {
+                w.write_all(b",").unwrap();
+            }
+            first = false;
+            write!(
+                w,
+                r#"{{"spdxElementId":"SPDXRef-p{i}","relationshipType":"DEPENDS_ON","relatedSpdxElement":"SPDXRef-p{j}"}}"#
+            )
+            .unwrap();
+        }
+    }
+    w.write_all(b"]}").unwrap();
+    w.flush().unwrap();
+}
+
 /// A deterministic CycloneDX 1.6 SBOM shaped like a generator's output:
 /// every component with purl, CPE, a hash, a licence, two properties and
 /// an external reference, and a dependency graph of up to three edges each.
