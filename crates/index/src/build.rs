@@ -11,7 +11,7 @@ use medsec_kb::kev::{KevEntry, RansomwareUse};
 use medsec_kb::{AffectedPackage, Severity, SeverityKind, Source, Timestamp, Vulnerability};
 
 use crate::ecosystem::{base_ecosystem, normalize_name};
-use crate::index::{AliasGroup, Index, IndexData};
+use crate::index::{AliasGroup, EpssRow, Index, Store, Tables};
 use crate::record::{
     AdvisoryInfo, BuildMeta, CvssScores, EpssInfo, KevInfo, OsvEntry, ScoredVector, VulnRecord,
 };
@@ -128,6 +128,21 @@ impl IndexBuilder {
                 _ => kept.push(v),
             }
         }
+        // Encode each record once; the store is their concatenation.
+        let mut arena: Vec<u8> = Vec::new();
+        let mut record_ends: Vec<u64> = Vec::with_capacity(kept.len());
+        let mut unencodable = 0u64;
+        kept.retain(|v| match postcard::to_allocvec(v) {
+            Ok(bytes) => {
+                arena.extend_from_slice(&bytes);
+                record_ends.push(arena.len() as u64);
+                true
+            }
+            Err(_) => {
+                unencodable += 1;
+                false
+            }
+        });
         let newest_modified = kept
             .iter()
             .filter_map(|v| v.modified.as_deref())
@@ -137,43 +152,81 @@ impl IndexBuilder {
         let meta = BuildMeta {
             records_in: counts.into_iter().collect(),
             vulnerabilities: kept.len() as u64,
-            duplicates_dropped: given.saturating_sub(kept.len() as u64),
+            duplicates_dropped: given.saturating_sub(kept.len() as u64 + unencodable),
+            unencodable,
             newest_modified,
         };
-        let data = IndexData {
+        let alias_groups = alias_groups(&kept);
+        let mut alias_index: Vec<(String, u32)> = alias_groups
+            .iter()
+            .enumerate()
+            .flat_map(|(gi, g)| g.ids.iter().map(move |id| (id.clone(), idx(gi))))
+            .collect();
+        alias_index.sort();
+        let mut advisories = advisories;
+        advisories.sort_by(|x, y| {
+            x.id.cmp(&y.id)
+                .then(x.current_release.cmp(&y.current_release))
+                .then(x.cmp(y))
+        });
+        let mut adv: Vec<AdvisoryInfo> = Vec::with_capacity(advisories.len());
+        for x in advisories {
+            match adv.last_mut() {
+                Some(last) if last.id == x.id => *last = x,
+                _ => adv.push(x),
+            }
+        }
+        let (epss, epss_files) = epss_tables(epss);
+        let tables = Tables {
+            meta,
+            record_ends,
             osv_keys: osv_keys(&kept),
             cpe_keys: cpe_keys(&kept),
             cve5_keys: cve5_keys(&kept),
-            alias_groups: alias_groups(&kept),
+            alias_groups,
+            alias_index,
             kev: max_per_key(kev, |a, b| a.cmp(b)),
-            epss: max_per_key(epss, |a, b| {
-                a.date
-                    .cmp(&b.date)
-                    .then(a.score.total_cmp(&b.score))
-                    .then(a.percentile.total_cmp(&b.percentile))
-                    .then(a.model_version.cmp(&b.model_version))
-            }),
+            epss,
+            epss_files,
             cwe: max_per_key(cwe, |a, b| a.cmp(b)),
-            advisory_by_cve: Vec::new(),
-            advisories: {
-                let mut a = advisories;
-                a.sort_by(|x, y| x.id.cmp(&y.id).then(x.current_release.cmp(&y.current_release)).then(x.cmp(y)));
-                let mut out: Vec<AdvisoryInfo> = Vec::with_capacity(a.len());
-                for x in a {
-                    match out.last_mut() {
-                        Some(last) if last.id == x.id => *last = x,
-                        _ => out.push(x),
-                    }
-                }
-                out
-            },
-            meta,
-            vulns: kept,
+            advisory_by_cve: advisory_by_cve(&adv),
+            advisories: adv,
         };
-        let mut data = data;
-        data.advisory_by_cve = advisory_by_cve(&data.advisories);
-        Index::from_parts(generation, data)
+        Index::from_parts(generation, tables, Store::new(arena, 0))
     }
+}
+
+/// EPSS rows, one per CVE (the newest file's, ties by score), and the
+/// distinct (date, model) of the files they come from.
+fn epss_tables(rows: Vec<(String, EpssInfo)>) -> (Vec<(String, EpssRow)>, Vec<(Option<String>, Option<String>)>) {
+    let rows = max_per_key(rows, |a, b| {
+        a.date
+            .cmp(&b.date)
+            .then(a.score.total_cmp(&b.score))
+            .then(a.percentile.total_cmp(&b.percentile))
+            .then(a.model_version.cmp(&b.model_version))
+    });
+    let files: BTreeSet<(Option<String>, Option<String>)> = rows
+        .iter()
+        .map(|(_, e)| (e.date.clone(), e.model_version.clone()))
+        .collect();
+    let files: Vec<(Option<String>, Option<String>)> = files.into_iter().collect();
+    let rows = rows
+        .into_iter()
+        .map(|(cve, e)| {
+            let key = (e.date, e.model_version);
+            let file = files.binary_search(&key).map_or(0, idx);
+            (
+                cve,
+                EpssRow {
+                    score: e.score,
+                    percentile: e.percentile,
+                    file,
+                },
+            )
+        })
+        .collect();
+    (rows, files)
 }
 
 /// Ties between records of the same id, source and time: by encoded bytes,

@@ -30,13 +30,15 @@ pub struct AliasGroup {
 
 type Keyed<T> = Vec<((String, String), Vec<T>)>;
 
-/// Everything the snapshot stores. Every table is sorted by its key, so
-/// lookups are binary searches and the encoding is deterministic.
+/// The lookup tables. Every table is sorted by its key, so lookups are
+/// binary searches and the encoding is deterministic. The records
+/// themselves are not here: they stay encoded in the [`Store`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct IndexData {
+pub(crate) struct Tables {
     pub(crate) meta: BuildMeta,
-    /// Sorted by (id, source); one record per (id, source).
-    pub(crate) vulns: Vec<VulnRecord>,
+    /// End offset of each record in the store, records sorted by
+    /// (id, source), one per (id, source).
+    pub(crate) record_ends: Vec<u64>,
     /// (ecosystem, normalized name) → (record, affected entry).
     pub(crate) osv_keys: Keyed<(u32, u32)>,
     /// (vendor, product) of vulnerable criteria → records; empty strings
@@ -46,12 +48,49 @@ pub(crate) struct IndexData {
     pub(crate) cve5_keys: Keyed<u32>,
     /// Groups of two or more ids, sorted by their ids.
     pub(crate) alias_groups: Vec<AliasGroup>,
+    /// id → its group, sorted by id.
+    pub(crate) alias_index: Vec<(String, u32)>,
     pub(crate) kev: Vec<(String, KevInfo)>,
-    pub(crate) epss: Vec<(String, EpssInfo)>,
+    pub(crate) epss: Vec<(String, EpssRow)>,
+    /// (score date, model version) of the EPSS files, referenced by rows.
+    pub(crate) epss_files: Vec<(Option<String>, Option<String>)>,
     pub(crate) cwe: Vec<(u32, String)>,
     /// Sorted by id.
     pub(crate) advisories: Vec<AdvisoryInfo>,
     pub(crate) advisory_by_cve: Vec<(String, Vec<u32>)>,
+}
+
+/// One EPSS row; the file's date and model are shared.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EpssRow {
+    pub(crate) score: f64,
+    pub(crate) percentile: f64,
+    pub(crate) file: u32,
+}
+
+/// The records, each postcard-encoded, back to back. A loaded index keeps
+/// the snapshot buffer itself and decodes a record when asked for it:
+/// loading costs no per-record work, and memory stays near the file size.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    bytes: Vec<u8>,
+    start: usize,
+}
+
+impl Store {
+    pub(crate) fn new(bytes: Vec<u8>, start: usize) -> Store {
+        Store { bytes, start }
+    }
+
+    pub(crate) fn arena(&self) -> &[u8] {
+        self.bytes.get(self.start..).unwrap_or(&[])
+    }
+}
+
+impl PartialEq for Store {
+    fn eq(&self, other: &Store) -> bool {
+        self.arena() == other.arena()
+    }
 }
 
 /// The read-optimised matching index. Build it with
@@ -59,9 +98,17 @@ pub(crate) struct IndexData {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
     generation: u64,
-    pub(crate) data: IndexData,
-    /// id → alias group, derived on load (not stored).
-    alias_of: BTreeMap<String, u32>,
+    pub(crate) tables: Tables,
+    pub(crate) store: Store,
+}
+
+/// A record of the snapshot that does not decode. Only a file altered
+/// with a recomputed checksum, or written by another build, can hold one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("record {index} of the index does not decode: {message}")]
+pub struct RecordError {
+    pub index: u32,
+    pub message: String,
 }
 
 /// A purl's verdict for one vulnerability, over all its entries for the
@@ -111,7 +158,7 @@ pub struct ProductFinding {
 
 /// What is known about a CVE beyond matching.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Enrichment<'a> {
+pub struct Enrichment {
     pub cve: String,
     /// The canonical id of its alias group and the group's ids.
     pub canonical: String,
@@ -121,11 +168,12 @@ pub struct Enrichment<'a> {
     pub epss: Option<EpssInfo>,
     /// CWE ids of the records, with their names when known.
     pub cwes: Vec<(String, Option<String>)>,
-    /// Every severity vector of every record of the group, scored.
-    pub cvss: Vec<(String, Source, &'a ScoredVector)>,
+    /// Every severity vector of every record of the group, scored, with
+    /// the record's id and source.
+    pub cvss: Vec<(String, Source, ScoredVector)>,
     pub fixed: Vec<FixedVersion>,
-    /// Advisories (ICSMA, CSAF) that name the CVE.
-    pub advisories: Vec<&'a AdvisoryInfo>,
+    /// Advisories (ICSMA, CSAF) that name the CVE or an alias.
+    pub advisories: Vec<AdvisoryInfo>,
 }
 
 fn find_key<'a, T>(table: &'a Keyed<T>, a: &str, b: &str) -> &'a [T] {
@@ -147,17 +195,11 @@ fn find_by<'a, K: Ord + ?Sized, T, Q: std::borrow::Borrow<K>>(
 }
 
 impl Index {
-    pub(crate) fn from_parts(generation: u64, data: IndexData) -> Index {
-        let mut alias_of = BTreeMap::new();
-        for (gi, g) in data.alias_groups.iter().enumerate() {
-            for id in &g.ids {
-                alias_of.insert(id.clone(), u32::try_from(gi).unwrap_or(u32::MAX));
-            }
-        }
+    pub(crate) fn from_parts(generation: u64, tables: Tables, store: Store) -> Index {
         Index {
             generation,
-            data,
-            alias_of,
+            tables,
+            store,
         }
     }
 
@@ -167,41 +209,115 @@ impl Index {
     }
 
     pub fn meta(&self) -> &BuildMeta {
-        &self.data.meta
+        &self.tables.meta
     }
 
-    /// All vulnerability records, sorted by (id, source).
-    pub fn vulnerabilities(&self) -> &[VulnRecord] {
-        &self.data.vulns
+    /// How many vulnerability records the index holds.
+    pub fn len(&self) -> usize {
+        self.tables.record_ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tables.record_ends.is_empty()
+    }
+
+    fn record_bytes(&self, i: u32) -> Option<&[u8]> {
+        let ends = &self.tables.record_ends;
+        let i = i as usize;
+        let end = usize::try_from(*ends.get(i)?).ok()?;
+        let start = match i.checked_sub(1) {
+            Some(p) => usize::try_from(*ends.get(p)?).ok()?,
+            None => 0,
+        };
+        self.store.arena().get(start..end)
+    }
+
+    /// Record `i` (in (id, source) order), decoded.
+    pub fn record(&self, i: u32) -> Result<VulnRecord, RecordError> {
+        let err = |message: String| RecordError { index: i, message };
+        let bytes = self
+            .record_bytes(i)
+            .ok_or_else(|| err("outside the record store".to_owned()))?;
+        postcard::from_bytes(bytes).map_err(|e| err(e.to_string()))
+    }
+
+    /// Decodes every record once: what a caller that must trust every
+    /// record (an import check) runs after loading.
+    pub fn verify_records(&self) -> Result<(), RecordError> {
+        for i in 0..self.len() {
+            self.record(u32::try_from(i).unwrap_or(u32::MAX))?;
+        }
+        Ok(())
+    }
+
+    /// Every record, in (id, source) order; records that do not decode
+    /// are given as errors.
+    pub fn records_iter(&self) -> impl Iterator<Item = Result<VulnRecord, RecordError>> + '_ {
+        (0..self.len()).map(|i| self.record(u32::try_from(i).unwrap_or(u32::MAX)))
+    }
+
+    /// The (id, source) of record `i`, read without decoding the rest.
+    fn record_key(&self, i: u32) -> Option<(&str, Source)> {
+        let bytes = self.record_bytes(i)?;
+        postcard::take_from_bytes::<(&str, Source)>(bytes)
+            .ok()
+            .map(|(k, _)| k)
     }
 
     /// The records of one id, one per source.
-    pub fn records(&self, id: &str) -> &[VulnRecord] {
-        let v = &self.data.vulns;
-        let start = v.partition_point(|r| r.id.as_str() < id);
-        let end = v.partition_point(|r| r.id.as_str() <= id);
-        v.get(start..end).unwrap_or(&[])
+    pub fn records(&self, id: &str) -> Vec<VulnRecord> {
+        let n = self.len();
+        // Binary search over the ids stored at the front of each record.
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let below = self
+                .record_key(u32::try_from(mid).unwrap_or(u32::MAX))
+                .is_some_and(|(k, _)| k < id);
+            if below {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut out = Vec::new();
+        for i in lo..n {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            match self.record_key(i) {
+                Some((k, _)) if k == id => out.extend(self.record(i).ok()),
+                _ => break,
+            }
+        }
+        out
     }
 
-    fn vuln(&self, i: u32) -> Option<&VulnRecord> {
-        self.data.vulns.get(i as usize)
+    fn records_at(&self, ids: impl IntoIterator<Item = u32>) -> Vec<(u32, VulnRecord)> {
+        ids.into_iter()
+            .filter_map(|i| self.record(i).ok().map(|r| (i, r)))
+            .collect()
     }
 
     /// OSV entries for an OSV ecosystem (base name, e.g. `PyPI`) and
     /// package name (normalized here).
-    pub fn osv_entries(
-        &self,
-        ecosystem: &str,
-        name: &str,
-    ) -> impl Iterator<Item = (&VulnRecord, &OsvEntry)> + '_ {
+    pub fn osv_entries(&self, ecosystem: &str, name: &str) -> Vec<(VulnRecord, OsvEntry)> {
         let eco = base_ecosystem(ecosystem);
         let key = normalize_name(eco, name);
-        find_key(&self.data.osv_keys, eco, &key)
-            .iter()
-            .filter_map(move |&(vi, ai)| {
-                let v = self.vuln(vi)?;
-                Some((v, v.affected.get(ai as usize)?))
-            })
+        let refs = find_key(&self.tables.osv_keys, eco, &key);
+        let mut out = Vec::with_capacity(refs.len());
+        let mut current: Option<(u32, VulnRecord)> = None;
+        for &(vi, ai) in refs {
+            if current.as_ref().is_none_or(|(i, _)| *i != vi) {
+                current = self.record(vi).ok().map(|r| (vi, r));
+            }
+            if let Some((i, r)) = &current {
+                if *i == vi {
+                    if let Some(e) = r.affected.get(ai as usize) {
+                        out.push((r.clone(), e.clone()));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// OSV entries for the package a purl names (release-specific
@@ -209,15 +325,15 @@ impl Index {
     pub fn osv_candidates(
         &self,
         purl: &PackageUrl,
-    ) -> Result<impl Iterator<Item = (&VulnRecord, &OsvEntry)> + '_, UnmappedPurl> {
+    ) -> Result<Vec<(VulnRecord, OsvEntry)>, UnmappedPurl> {
         let pkg = osv_package(purl)?;
-        let release = pkg.release.clone();
-        Ok(self
-            .osv_entries(&pkg.ecosystem, &pkg.name)
-            .filter(move |(_, e)| match (&release, ecosystem_release(&e.ecosystem)) {
-                (Some(want), Some(have)) => want.eq_ignore_ascii_case(have),
-                _ => true,
-            }))
+        let mut out = self.osv_entries(&pkg.ecosystem, &pkg.name);
+        if let Some(want) = &pkg.release {
+            out.retain(|(_, e)| {
+                ecosystem_release(&e.ecosystem).is_none_or(|have| want.eq_ignore_ascii_case(have))
+            });
+        }
+        Ok(out)
     }
 
     /// Evaluates the purl's version against every candidate entry, per
@@ -226,11 +342,16 @@ impl Index {
     /// affected.
     pub fn affected_by(&self, purl: &PackageUrl) -> Result<Vec<PackageFinding>, UnmappedPurl> {
         let pkg = osv_package(purl)?;
-        let mut per_vuln: BTreeMap<(&str, Source), PackageFinding> = BTreeMap::new();
+        let mut per_vuln: BTreeMap<(String, Source), PackageFinding> = BTreeMap::new();
+        let rank = |v: &Verdict| match v {
+            Verdict::Affected => 2,
+            Verdict::NotResolvable { .. } => 1,
+            Verdict::NotAffected => 0,
+        };
         for (v, e) in self.osv_candidates(purl)? {
-            let (verdict, exact, why) = evaluate_entry(e, &pkg);
+            let (verdict, exact, why) = evaluate_entry(&e, &pkg);
             let f = per_vuln
-                .entry((v.id.as_str(), v.source))
+                .entry((v.id.clone(), v.source))
                 .or_insert_with(|| PackageFinding {
                     id: v.id.clone(),
                     source: v.source,
@@ -240,11 +361,6 @@ impl Index {
                     exact_order: true,
                     why: String::new(),
                 });
-            let rank = |v: &Verdict| match v {
-                Verdict::Affected => 2,
-                Verdict::NotResolvable { .. } => 1,
-                Verdict::NotAffected => 0,
-            };
             if rank(&verdict) > rank(&f.verdict) || f.why.is_empty() {
                 f.verdict = verdict;
                 f.ecosystem = e.ecosystem.clone();
@@ -259,20 +375,31 @@ impl Index {
     /// Records with a vulnerable NVD criterion for the CPE's vendor and
     /// product (and records whose criteria have pattern vendors or
     /// products that match it).
-    pub fn cpe_candidates(&self, cpe: &Wfn) -> Vec<&VulnRecord> {
+    pub fn cpe_candidates(&self, cpe: &Wfn) -> Vec<VulnRecord> {
         let (vendor, product) = cpe_key(cpe);
-        let mut out: Vec<u32> = find_key(&self.data.cpe_keys, &vendor, &product).to_vec();
+        let mut ids: Vec<u32> = find_key(&self.tables.cpe_keys, &vendor, &product).to_vec();
+        let mut pattern_ids: Vec<u32> = Vec::new();
         // Criteria keyed with an empty vendor or product: patterns.
-        for ((kv, kp), ids) in &self.data.cpe_keys {
-            if (kv.is_empty() || kp.is_empty()) && (kv.is_empty() || *kv == vendor) && (kp.is_empty() || *kp == product) && (kv, kp) != (&vendor, &product) {
-                out.extend(ids.iter().copied().filter(|&i| {
-                    self.vuln(i).is_some_and(|v| has_criterion_for(v, cpe))
-                }));
+        for ((kv, kp), refs) in &self.tables.cpe_keys {
+            let pattern = kv.is_empty() || kp.is_empty();
+            let fits = (kv.is_empty() || *kv == vendor) && (kp.is_empty() || *kp == product);
+            if pattern && fits && (kv, kp) != (&vendor, &product) {
+                pattern_ids.extend(refs);
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        out.into_iter().filter_map(|i| self.vuln(i)).collect()
+        pattern_ids.sort_unstable();
+        pattern_ids.dedup();
+        pattern_ids.retain(|i| !ids.contains(i));
+        let mut out: Vec<(u32, VulnRecord)> = self.records_at(ids.iter().copied());
+        out.extend(
+            self.records_at(pattern_ids)
+                .into_iter()
+                .filter(|(_, v)| has_criterion_for(v, cpe)),
+        );
+        ids.clear();
+        out.sort_by_key(|(i, _)| *i);
+        out.dedup_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, v)| v).collect()
     }
 
     /// Evaluates the NVD configurations of every candidate for a
@@ -281,9 +408,9 @@ impl Index {
         self.cpe_candidates(cpe)
             .into_iter()
             .map(|v| CpeFinding {
-                id: v.id.clone(),
-                source: v.source,
                 verdict: evaluate_configurations(&v.configurations, cpe),
+                id: v.id,
+                source: v.source,
                 version_order: Ecosystem::Generic.name().to_owned(),
             })
             .collect()
@@ -291,43 +418,42 @@ impl Index {
 
     /// CVE 5 (and CSAF) product entries for a vendor and product
     /// (compared trimmed and case-insensitively).
-    pub fn cve5_candidates(
-        &self,
-        vendor: &str,
-        product: &str,
-    ) -> impl Iterator<Item = (&VulnRecord, &ProductAffected)> + '_ {
+    pub fn cve5_candidates(&self, vendor: &str, product: &str) -> Vec<(VulnRecord, ProductAffected)> {
         let (kv, kp) = (product_key(vendor), product_key(product));
-        find_key(&self.data.cve5_keys, &kv, &kp)
-            .iter()
-            .filter_map(|&i| self.vuln(i))
-            .flat_map(move |v| {
-                let (kv, kp) = (kv.clone(), kp.clone());
-                v.products.iter().filter_map(move |p| {
-                    let pv = product_key(p.vendor.as_deref().unwrap_or(""));
-                    let pp = product_key(p.product.as_deref().or(p.package_name.as_deref()).unwrap_or(""));
-                    (pv == kv && pp == kp).then_some((v, p))
-                })
-            })
+        let refs = find_key(&self.tables.cve5_keys, &kv, &kp);
+        let mut out = Vec::new();
+        for (_, v) in self.records_at(refs.iter().copied()) {
+            for p in &v.products {
+                let pv = product_key(p.vendor.as_deref().unwrap_or(""));
+                let pp = product_key(p.product.as_deref().or(p.package_name.as_deref()).unwrap_or(""));
+                if pv == kv && pp == kp {
+                    out.push((v.clone(), p.clone()));
+                }
+            }
+        }
+        out
     }
 
     /// Evaluates a version against the CVE 5 product entries, per
     /// vulnerability (affected wins, then not resolvable).
     pub fn evaluate_cve5(&self, vendor: &str, product: &str, version: &str) -> Vec<ProductFinding> {
-        let mut per: BTreeMap<(&str, Source), ProductFinding> = BTreeMap::new();
+        let mut per: BTreeMap<(String, Source), ProductFinding> = BTreeMap::new();
         let rank = |v: &Cve5Verdict| match v {
             Cve5Verdict::Affected => 2,
             Cve5Verdict::NotResolvable { .. } => 1,
             Cve5Verdict::NotAffected => 0,
         };
         for (v, p) in self.cve5_candidates(vendor, product) {
-            let e = evaluate_product(p, version);
-            let f = per.entry((v.id.as_str(), v.source)).or_insert_with(|| ProductFinding {
-                id: v.id.clone(),
-                source: v.source,
-                verdict: Cve5Verdict::NotAffected,
-                exact_order: true,
-                why: String::new(),
-            });
+            let e = evaluate_product(&p, version);
+            let f = per
+                .entry((v.id.clone(), v.source))
+                .or_insert_with(|| ProductFinding {
+                    id: v.id.clone(),
+                    source: v.source,
+                    verdict: Cve5Verdict::NotAffected,
+                    exact_order: true,
+                    why: String::new(),
+                });
             if rank(&e.verdict) > rank(&f.verdict) || f.why.is_empty() {
                 f.verdict = e.verdict;
                 f.exact_order = e.exact_order;
@@ -339,8 +465,8 @@ impl Index {
 
     /// The alias group of an id, when it has aliases.
     pub fn alias_group(&self, id: &str) -> Option<&AliasGroup> {
-        let gi = self.alias_of.get(id)?;
-        self.data.alias_groups.get(*gi as usize)
+        let gi = find_by(&self.tables.alias_index, id)?;
+        self.tables.alias_groups.get(*gi as usize)
     }
 
     /// The id to report `id` under: its group's canonical id, or itself.
@@ -349,39 +475,55 @@ impl Index {
     }
 
     pub fn alias_groups(&self) -> &[AliasGroup] {
-        &self.data.alias_groups
+        &self.tables.alias_groups
     }
 
     pub fn kev(&self, cve: &str) -> Option<&KevInfo> {
-        find_by(&self.data.kev, cve)
+        find_by(&self.tables.kev, cve)
     }
 
-    pub fn epss(&self, cve: &str) -> Option<&EpssInfo> {
-        find_by(&self.data.epss, cve)
+    pub fn epss(&self, cve: &str) -> Option<EpssInfo> {
+        let row = find_by(&self.tables.epss, cve)?;
+        let (date, model_version) = self
+            .tables
+            .epss_files
+            .get(row.file as usize)
+            .cloned()
+            .unwrap_or_default();
+        Some(EpssInfo {
+            score: row.score,
+            percentile: row.percentile,
+            date,
+            model_version,
+        })
     }
 
     /// The name of `CWE-n` (or of `n`).
     pub fn cwe_name(&self, cwe: &str) -> Option<&str> {
         let n: u32 = cwe.strip_prefix("CWE-").unwrap_or(cwe).parse().ok()?;
-        find_by(&self.data.cwe, &n).map(String::as_str)
+        find_by(&self.tables.cwe, &n).map(String::as_str)
     }
 
     /// Advisories naming a CVE.
     pub fn advisories_for(&self, cve: &str) -> Vec<&AdvisoryInfo> {
-        find_by(&self.data.advisory_by_cve, cve)
-            .map(|ids| ids.iter().filter_map(|&i| self.data.advisories.get(i as usize)).collect())
+        find_by(&self.tables.advisory_by_cve, cve)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|&i| self.tables.advisories.get(i as usize))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// KEV, EPSS, CWE names, scored CVSS vectors, fixed versions and
     /// advisories of a CVE, over the records of its alias group.
-    pub fn enrichment(&self, cve: &str) -> Enrichment<'_> {
+    pub fn enrichment(&self, cve: &str) -> Enrichment {
         let group = self.alias_group(cve);
         let ids: Vec<&str> = match group {
             Some(g) => g.ids.iter().map(String::as_str).collect(),
             None => vec![cve],
         };
-        let records: Vec<&VulnRecord> = ids.iter().flat_map(|id| self.records(id)).collect();
+        let records: Vec<VulnRecord> = ids.iter().flat_map(|id| self.records(id)).collect();
         let kev = self
             .kev(cve)
             .cloned()
@@ -393,26 +535,32 @@ impl Index {
             .collect();
         cwe_ids.sort_unstable();
         cwe_ids.dedup();
+        let cwes = cwe_ids
+            .into_iter()
+            .map(|c| (c.to_owned(), self.cwe_name(c).map(str::to_owned)))
+            .collect();
         let mut fixed: Vec<FixedVersion> = records.iter().flat_map(|r| r.fixed.iter().cloned()).collect();
         fixed.sort();
         fixed.dedup();
-        let mut advisories: Vec<&AdvisoryInfo> = ids.iter().flat_map(|id| self.advisories_for(id)).collect();
+        let mut advisories: Vec<AdvisoryInfo> = ids
+            .iter()
+            .flat_map(|id| self.advisories_for(id))
+            .cloned()
+            .collect();
         advisories.sort_by(|a, b| a.id.cmp(&b.id));
         advisories.dedup_by(|a, b| a.id == b.id);
+        let cvss = records
+            .iter()
+            .flat_map(|r| r.severities.iter().map(|s| (r.id.clone(), r.source, s.clone())))
+            .collect();
         Enrichment {
             cve: cve.to_owned(),
             canonical: self.canonical_id(cve).to_owned(),
             aliases: group.map(|g| g.ids.clone()).unwrap_or_default(),
             kev,
-            epss: self.epss(cve).cloned(),
-            cwes: cwe_ids
-                .into_iter()
-                .map(|c| (c.to_owned(), self.cwe_name(c).map(str::to_owned)))
-                .collect(),
-            cvss: records
-                .iter()
-                .flat_map(|r| r.severities.iter().map(|s| (r.id.clone(), r.source, s)))
-                .collect(),
+            epss: self.epss(cve),
+            cwes,
+            cvss,
             fixed,
             advisories,
         }
@@ -420,26 +568,44 @@ impl Index {
 
     /// Checks that every stored reference points inside its table.
     pub(crate) fn check_references(&self) -> Result<(), String> {
-        let d = &self.data;
-        let n = d.vulns.len();
-        for ((e, p), refs) in &d.osv_keys {
-            for &(vi, ai) in refs {
-                let ok = d.vulns.get(vi as usize).is_some_and(|v| (ai as usize) < v.affected.len());
-                if !ok {
-                    return Err(format!("OSV key ({e}, {p}) refers to a missing entry"));
-                }
+        let t = &self.tables;
+        let n = t.record_ends.len();
+        let arena = self.store.arena().len() as u64;
+        let mut prev = 0u64;
+        for (i, &end) in t.record_ends.iter().enumerate() {
+            if end < prev || end > arena {
+                return Err(format!("record {i} ends at {end}, outside the record store ({arena} bytes)"));
+            }
+            prev = end;
+        }
+        if prev != arena {
+            return Err(format!("the records end at {prev} but the store has {arena} bytes"));
+        }
+        for ((e, p), refs) in &t.osv_keys {
+            if refs.iter().any(|&(vi, _)| vi as usize >= n) {
+                return Err(format!("OSV key ({e}, {p}) refers to a missing record"));
             }
         }
-        for (name, table) in [("CPE", &d.cpe_keys), ("CVE 5", &d.cve5_keys)] {
+        for (name, table) in [("CPE", &t.cpe_keys), ("CVE 5", &t.cve5_keys)] {
             for ((a, b), refs) in table {
                 if refs.iter().any(|&i| i as usize >= n) {
                     return Err(format!("{name} key ({a}, {b}) refers to a missing record"));
                 }
             }
         }
-        for (cve, refs) in &d.advisory_by_cve {
-            if refs.iter().any(|&i| i as usize >= d.advisories.len()) {
+        for (id, g) in &t.alias_index {
+            if *g as usize >= t.alias_groups.len() {
+                return Err(format!("alias entry {id} refers to a missing group"));
+            }
+        }
+        for (cve, refs) in &t.advisory_by_cve {
+            if refs.iter().any(|&i| i as usize >= t.advisories.len()) {
                 return Err(format!("advisory list of {cve} refers to a missing advisory"));
+            }
+        }
+        for (cve, row) in &t.epss {
+            if row.file as usize >= t.epss_files.len() {
+                return Err(format!("EPSS row of {cve} refers to a missing file"));
             }
         }
         Ok(())

@@ -30,10 +30,10 @@ pub use cpe_eval::CpeVerdict;
 pub use cve5_eval::Cve5Verdict;
 pub use ecosystem::{OsvPackage, UnmappedPurl};
 pub use index::{
-    AliasGroup, CpeFinding, Enrichment, Index, PackageFinding, ProductFinding, Verdict,
+    AliasGroup, CpeFinding, Enrichment, Index, PackageFinding, ProductFinding, RecordError, Verdict,
 };
 pub use record::*;
 pub use snapshot::{
-    from_snapshot_bytes, read_snapshot, read_snapshot_file, snapshot_generation,
+    from_snapshot_bytes, from_snapshot_vec, read_snapshot, read_snapshot_file, snapshot_generation,
     to_snapshot_bytes, write_snapshot, write_snapshot_file, SnapshotError, FORMAT_VERSION, MAGIC,
 };

@@ -133,6 +133,8 @@ pub struct BuildMeta {
     pub vulnerabilities: u64,
     /// Records dropped as older or identical duplicates of a kept one.
     pub duplicates_dropped: u64,
+    /// Records that could not be encoded (none are expected).
+    pub unencodable: u64,
     /// The newest `modified` time of any vulnerability record.
     pub newest_modified: Option<String>,
 }

@@ -7,22 +7,25 @@
 //! | 8 | magic `MEDSECIX` |
 //! | 4 | format version ([`FORMAT_VERSION`]) |
 //! | 8 | knowledge-base generation |
-//! | 8 | payload length |
-//! | 4 | CRC-32 (IEEE) of the format version, generation, length and payload |
-//! | n | payload: the index tables in postcard encoding |
+//! | 8 | length of the tables |
+//! | 8 | length of the record store |
+//! | 4 | CRC-32 (IEEE) of the 28 bytes above it (after the magic) and the payload |
+//! | n | payload: the lookup tables (postcard), then the record store |
 //!
-//! The payload is the sorted tables of the index, so equal record sets
-//! give equal bytes, and loading is decoding only: no table is rebuilt.
+//! The tables are sorted, and the store holds each record postcard-encoded
+//! in (id, source) order, so equal record sets give equal bytes. Loading
+//! checks the checksum and decodes the tables only; the file buffer
+//! becomes the record store, and a record is decoded when it is read.
 
 use std::io::{Read, Write};
 use std::path::Path;
 
-use crate::index::{Index, IndexData};
+use crate::index::{Index, Store, Tables};
 
 pub const MAGIC: [u8; 8] = *b"MEDSECIX";
 /// Raised whenever the payload's layout changes.
 pub const FORMAT_VERSION: u32 = 1;
-const HEADER_LEN: usize = 32;
+const HEADER_LEN: usize = 40;
 
 /// Why a snapshot could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -49,28 +52,34 @@ pub enum SnapshotError {
     Encode(String),
 }
 
-fn checksum(version: u32, generation: u64, len: u64, payload: &[u8]) -> u32 {
+fn checksum(header_fields: &[u8], payload: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new();
-    h.update(&version.to_le_bytes());
-    h.update(&generation.to_le_bytes());
-    h.update(&len.to_le_bytes());
+    h.update(header_fields);
     h.update(payload);
     h.finalize()
 }
 
 /// The snapshot bytes of an index.
 pub fn to_snapshot_bytes(index: &Index) -> Result<Vec<u8>, SnapshotError> {
-    let payload =
-        postcard::to_allocvec(&index.data).map_err(|e| SnapshotError::Encode(e.to_string()))?;
-    let len = payload.len() as u64;
-    let crc = checksum(FORMAT_VERSION, index.generation(), len, &payload);
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    let tables =
+        postcard::to_allocvec(&index.tables).map_err(|e| SnapshotError::Encode(e.to_string()))?;
+    let store = index.store.arena();
+    let mut out = Vec::with_capacity(HEADER_LEN + tables.len() + store.len());
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&index.generation().to_le_bytes());
-    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(tables.len() as u64).to_le_bytes());
+    out.extend_from_slice(&(store.len() as u64).to_le_bytes());
+    let crc = {
+        let mut h = crc32fast::Hasher::new();
+        h.update(out.get(MAGIC.len()..).unwrap_or(&[]));
+        h.update(&tables);
+        h.update(store);
+        h.finalize()
+    };
     out.extend_from_slice(&crc.to_le_bytes());
-    out.extend_from_slice(&payload);
+    out.extend_from_slice(&tables);
+    out.extend_from_slice(store);
     Ok(out)
 }
 
@@ -82,15 +91,15 @@ pub fn write_snapshot(index: &Index, mut w: impl Write) -> Result<(), SnapshotEr
 }
 
 struct Header {
-    version: u32,
     generation: u64,
-    len: u64,
+    tables_len: u64,
+    store_len: u64,
     crc: u32,
 }
 
 fn header(bytes: &[u8]) -> Result<Header, SnapshotError> {
     let magic_part = bytes.get(..MAGIC.len().min(bytes.len())).unwrap_or(&[]);
-    if !MAGIC.starts_with(magic_part) || magic_part.is_empty() {
+    if magic_part.is_empty() || !MAGIC.starts_with(magic_part) {
         return Err(SnapshotError::NotASnapshot);
     }
     let Some(h) = bytes.get(..HEADER_LEN) else {
@@ -114,10 +123,10 @@ fn header(bytes: &[u8]) -> Result<Header, SnapshotError> {
         });
     }
     Ok(Header {
-        version,
         generation: u64_at(12),
-        len: u64_at(20),
-        crc: u32_at(28),
+        tables_len: u64_at(20),
+        store_len: u64_at(28),
+        crc: u32_at(36),
     })
 }
 
@@ -127,39 +136,40 @@ pub fn snapshot_generation(bytes: &[u8]) -> Result<u64, SnapshotError> {
     header(bytes).map(|h| h.generation)
 }
 
-/// Reads an index from snapshot bytes, checking magic, version, length
-/// and checksum before decoding.
+/// Reads an index from snapshot bytes (copied; see [`from_snapshot_vec`]).
 pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<Index, SnapshotError> {
-    let h = header(bytes)?;
+    from_snapshot_vec(bytes.to_vec())
+}
+
+/// Reads an index from a snapshot buffer, which becomes its record store.
+/// Magic, version, lengths and checksum are checked before decoding.
+pub fn from_snapshot_vec(bytes: Vec<u8>) -> Result<Index, SnapshotError> {
+    let h = header(&bytes)?;
     let payload = bytes.get(HEADER_LEN..).unwrap_or(&[]);
     let found = payload.len() as u64;
-    if found < h.len {
-        return Err(SnapshotError::Truncated {
-            expected: h.len,
-            found,
-        });
+    let expected = h.tables_len.saturating_add(h.store_len);
+    if found < expected {
+        return Err(SnapshotError::Truncated { expected, found });
     }
-    if found > h.len {
+    if found > expected {
         return Err(SnapshotError::TrailingBytes {
-            extra: found - h.len,
+            extra: found - expected,
         });
     }
-    let crc = checksum(h.version, h.generation, h.len, payload);
+    let crc = checksum(bytes.get(MAGIC.len()..36).unwrap_or(&[]), payload);
     if crc != h.crc {
         return Err(SnapshotError::ChecksumMismatch {
             expected: h.crc,
             found: crc,
         });
     }
-    let (data, rest): (IndexData, &[u8]) =
-        postcard::take_from_bytes(payload).map_err(|e| SnapshotError::Decode(e.to_string()))?;
-    if !rest.is_empty() {
-        return Err(SnapshotError::Decode(format!(
-            "{} byte(s) left over after the index",
-            rest.len()
-        )));
-    }
-    let index = Index::from_parts(h.generation, data);
+    // Both lengths fit: their sum is the payload length, a usize.
+    let tables_len = usize::try_from(h.tables_len).unwrap_or(usize::MAX);
+    let tables_bytes = payload.get(..tables_len).unwrap_or(&[]);
+    let tables: Tables =
+        postcard::from_bytes(tables_bytes).map_err(|e| SnapshotError::Decode(e.to_string()))?;
+    let start = HEADER_LEN.saturating_add(tables_len);
+    let index = Index::from_parts(h.generation, tables, Store::new(bytes, start));
     index
         .check_references()
         .map_err(SnapshotError::Inconsistent)?;
@@ -170,7 +180,7 @@ pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<Index, SnapshotError> {
 pub fn read_snapshot(mut r: impl Read) -> Result<Index, SnapshotError> {
     let mut bytes = Vec::new();
     r.read_to_end(&mut bytes)?;
-    from_snapshot_bytes(&bytes)
+    from_snapshot_vec(bytes)
 }
 
 /// [`write_snapshot`] to a file, written whole under a temporary name and
@@ -186,5 +196,5 @@ pub fn write_snapshot_file(index: &Index, path: &Path) -> Result<(), SnapshotErr
 
 /// [`read_snapshot`] from a file.
 pub fn read_snapshot_file(path: &Path) -> Result<Index, SnapshotError> {
-    from_snapshot_bytes(&std::fs::read(path)?)
+    from_snapshot_vec(std::fs::read(path)?)
 }

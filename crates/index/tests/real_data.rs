@@ -210,7 +210,7 @@ fn every_ghsa_file_is_found_by_its_own_packages() {
     let mut n = 0;
     for v in f.records.vulns.iter().filter(|v| v.id.starts_with("GHSA-")) {
         for a in &v.affected {
-            let found = f.index.osv_entries(&a.ecosystem, &a.name).any(|(r, e)| r.id == v.id && e.name == a.name);
+            let found = f.index.osv_entries(&a.ecosystem, &a.name).into_iter().any(|(r, e)| r.id == v.id && e.name == a.name);
             assert!(found, "{} {} {}", v.id, a.ecosystem, a.name);
             n += 1;
         }
