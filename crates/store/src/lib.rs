@@ -11,6 +11,9 @@
 
 mod error;
 pub mod kb;
+pub mod kb_import;
+pub mod kb_read;
+mod kb_rows;
 mod migrate;
 mod pool;
 pub mod schema;

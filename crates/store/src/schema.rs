@@ -299,6 +299,42 @@ pub mod kb {
         }
     }
 
+    diesel::table! {
+        kb.vulnerability_records (source, id) {
+            source -> Text,
+            id -> Text,
+            modified -> Nullable<Timestamptz>,
+            withdrawn -> Nullable<Timestamptz>,
+            document -> Jsonb,
+            record_hash -> Bytea,
+            generation -> Int8,
+            imported_at -> Timestamptz,
+        }
+    }
+
+    diesel::table! {
+        kb.ssvc_decisions (source, vulnerability_id, ordinal) {
+            source -> Text,
+            vulnerability_id -> Text,
+            ordinal -> Int4,
+            provider -> Nullable<Text>,
+            role -> Nullable<Text>,
+            version -> Nullable<Text>,
+            decided_at -> Nullable<Timestamptz>,
+            exploitation -> Nullable<Text>,
+            automatable -> Nullable<Text>,
+            technical_impact -> Nullable<Text>,
+        }
+    }
+
+    diesel::table! {
+        kb.csaf_documents (publisher_namespace, tracking_id) {
+            publisher_namespace -> Text,
+            tracking_id -> Text,
+            document -> Jsonb,
+        }
+    }
+
     diesel::joinable!(vulnerabilities -> generations (generation));
     diesel::joinable!(severities -> vulnerabilities (vulnerability_id));
     diesel::joinable!(vulnerability_references -> vulnerabilities (vulnerability_id));
@@ -310,6 +346,7 @@ pub mod kb {
     diesel::joinable!(kev_entries -> generations (generation));
     diesel::joinable!(epss_scores -> generations (generation));
     diesel::joinable!(csaf_advisories -> generations (generation));
+    diesel::joinable!(vulnerability_records -> generations (generation));
 
     diesel::allow_tables_to_appear_in_same_query!(
         generations,
@@ -334,5 +371,8 @@ pub mod kb {
         csaf_products,
         csaf_product_statuses,
         csaf_remediations,
+        vulnerability_records,
+        ssvc_decisions,
+        csaf_documents,
     );
 }

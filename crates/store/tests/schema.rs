@@ -188,6 +188,9 @@ async fn every_diesel_table_matches_the_database() {
         check_table!(conn, "kb", kb::csaf_products),
         check_table!(conn, "kb", kb::csaf_product_statuses),
         check_table!(conn, "kb", kb::csaf_remediations),
+        check_table!(conn, "kb", kb::vulnerability_records),
+        check_table!(conn, "kb", kb::ssvc_decisions),
+        check_table!(conn, "kb", kb::csaf_documents),
     ];
     checked.sort();
 
