@@ -55,7 +55,10 @@ fn measure(label: &str, index: &Index, records_in: usize, build_s: f64, dir: &Pa
         Ok(b) => b,
         Err(e) => return eprintln!("{label}: encode failed: {e}"),
     };
-    let path = dir.join(format!("medsec-index-bench-{}-{label}.snap", std::process::id()));
+    let path = dir.join(format!(
+        "medsec-index-bench-{}-{label}.snap",
+        std::process::id()
+    ));
     if let Err(e) = std::fs::write(&path, &bytes) {
         return eprintln!("{label}: write failed: {e}");
     }
@@ -89,14 +92,21 @@ fn measure(label: &str, index: &Index, records_in: usize, build_s: f64, dir: &Pa
                     hwm / 1024.0
                 );
             }
-            Ok(o) => eprintln!("{label}: child failed: {}", String::from_utf8_lossy(&o.stderr)),
+            Ok(o) => eprintln!(
+                "{label}: child failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ),
             Err(e) => eprintln!("{label}: child not started: {e}"),
         }
     }
     std::fs::remove_file(&path).ok();
 }
 
-fn replicate(base: &[medsec_kb::Vulnerability], copy: usize, v: &medsec_kb::Vulnerability) -> medsec_kb::Vulnerability {
+fn replicate(
+    base: &[medsec_kb::Vulnerability],
+    copy: usize,
+    v: &medsec_kb::Vulnerability,
+) -> medsec_kb::Vulnerability {
     let _ = base;
     let mut r = v.clone();
     // New ids keep their scheme's shape; aliases are renamed the same way
@@ -121,7 +131,10 @@ fn main() {
     let dir = std::env::temp_dir();
     let t = Instant::now();
     let records = common::load(&data);
-    println!("read the shared vulns data in {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "read the shared vulns data in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     let n_in = records.vulns.len()
         + records.kev.len()
         + records.epss.len()
@@ -147,7 +160,11 @@ fn main() {
             if given >= SCALED {
                 break 'outer;
             }
-            builder.add_vulnerability(if copy == 0 { v.clone() } else { replicate(&base, copy, v) });
+            builder.add_vulnerability(if copy == 0 {
+                v.clone()
+            } else {
+                replicate(&base, copy, v)
+            });
             given += 1;
         }
     }
@@ -167,5 +184,11 @@ fn main() {
         builder.add_csaf(a);
     }
     let index = builder.build(2);
-    measure("scaled", &index, given + n_rest, t.elapsed().as_secs_f64(), &dir);
+    measure(
+        "scaled",
+        &index,
+        given + n_rest,
+        t.elapsed().as_secs_f64(),
+        &dir,
+    );
 }

@@ -89,7 +89,11 @@ impl IndexBuilder {
     /// added as [`Source::Csaf`] records (do not add those separately).
     pub fn add_csaf(&mut self, a: CsafAdvisory) {
         self.count("csaf_advisory");
-        let cves: BTreeSet<String> = a.vulnerabilities.iter().filter_map(|v| v.cve.clone()).collect();
+        let cves: BTreeSet<String> = a
+            .vulnerabilities
+            .iter()
+            .filter_map(|v| v.cve.clone())
+            .collect();
         for v in a.vulnerability_records() {
             self.add_vulnerability(v);
         }
@@ -196,9 +200,12 @@ impl IndexBuilder {
     }
 }
 
+/// Score date and model version of an EPSS file.
+type EpssFile = (Option<String>, Option<String>);
+
 /// EPSS rows, one per CVE (the newest file's, ties by score), and the
 /// distinct (date, model) of the files they come from.
-fn epss_tables(rows: Vec<(String, EpssInfo)>) -> (Vec<(String, EpssRow)>, Vec<(Option<String>, Option<String>)>) {
+fn epss_tables(rows: Vec<(String, EpssInfo)>) -> (Vec<(String, EpssRow)>, Vec<EpssFile>) {
     let rows = max_per_key(rows, |a, b| {
         a.date
             .cmp(&b.date)
@@ -206,11 +213,11 @@ fn epss_tables(rows: Vec<(String, EpssInfo)>) -> (Vec<(String, EpssRow)>, Vec<(O
             .then(a.percentile.total_cmp(&b.percentile))
             .then(a.model_version.cmp(&b.model_version))
     });
-    let files: BTreeSet<(Option<String>, Option<String>)> = rows
+    let files: BTreeSet<EpssFile> = rows
         .iter()
         .map(|(_, e)| (e.date.clone(), e.model_version.clone()))
         .collect();
-    let files: Vec<(Option<String>, Option<String>)> = files.into_iter().collect();
+    let files: Vec<EpssFile> = files.into_iter().collect();
     let rows = rows
         .into_iter()
         .map(|(cve, e)| {
@@ -359,7 +366,9 @@ fn osv_keys(vulns: &[VulnRecord]) -> Keyed<(u32, u32)> {
         for (ai, a) in v.affected.iter().enumerate() {
             let eco = base_ecosystem(&a.ecosystem).to_owned();
             let name = normalize_name(&eco, &a.name);
-            map.entry((eco, name)).or_default().insert((idx(vi), idx(ai)));
+            map.entry((eco, name))
+                .or_default()
+                .insert((idx(vi), idx(ai)));
         }
     }
     into_sorted(map)
@@ -401,7 +410,13 @@ fn raw_cpe_key(criteria: &str) -> (String, String) {
     let mut parts = criteria.split(':').skip(3);
     let vendor = parts.next().unwrap_or("").to_ascii_lowercase();
     let product = parts.next().unwrap_or("").to_ascii_lowercase();
-    let plain = |s: String| if s.contains(['*', '?']) { String::new() } else { s };
+    let plain = |s: String| {
+        if s.contains(['*', '?']) {
+            String::new()
+        } else {
+            s
+        }
+    };
     (plain(vendor), plain(product))
 }
 
@@ -415,7 +430,12 @@ fn cve5_keys(vulns: &[VulnRecord]) -> Keyed<u32> {
     for (vi, v) in vulns.iter().enumerate().filter(|(_, v)| !v.is_withdrawn()) {
         for p in &v.products {
             let vendor = product_key(p.vendor.as_deref().unwrap_or(""));
-            let product = product_key(p.product.as_deref().or(p.package_name.as_deref()).unwrap_or(""));
+            let product = product_key(
+                p.product
+                    .as_deref()
+                    .or(p.package_name.as_deref())
+                    .unwrap_or(""),
+            );
             map.entry((vendor, product)).or_default().insert(idx(vi));
         }
     }
@@ -450,9 +470,13 @@ fn alias_groups(vulns: &[VulnRecord]) -> Vec<AliasGroup> {
         x
     }
     for v in vulns {
-        let Some(&a) = ids.get(v.id.as_str()) else { continue };
+        let Some(&a) = ids.get(v.id.as_str()) else {
+            continue;
+        };
         for al in &v.aliases {
-            let Some(&b) = ids.get(al.as_str()) else { continue };
+            let Some(&b) = ids.get(al.as_str()) else {
+                continue;
+            };
             let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
             if ra != rb {
                 let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };

@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 pub enum CpeVerdict {
     /// The component alone satisfies the configuration. `criteria` are the
     /// vulnerable criteria it matched.
-    Affected { criteria: Vec<String> },
+    Affected {
+        criteria: Vec<String>,
+    },
     /// The component matches a vulnerable criterion, but the configuration
     /// also needs one of the platforms listed (non-vulnerable criteria the
     /// component is not).
@@ -37,7 +39,9 @@ pub enum CpeVerdict {
     },
     NotAffected,
     /// Cannot be decided from the component's CPE.
-    NotResolvable { reason: String },
+    NotResolvable {
+        reason: String,
+    },
 }
 
 impl CpeVerdict {
@@ -299,8 +303,8 @@ pub fn criterion(m: &CpeMatch, component: &Wfn) -> Result<bool, String> {
             m.criteria
         ));
     };
-    let v = Version::parse(Ecosystem::Generic, text)
-        .map_err(|e| format!("component version: {e}"))?;
+    let v =
+        Version::parse(Ecosystem::Generic, text).map_err(|e| format!("component version: {e}"))?;
     let cmp = |bound: &str| -> Result<Ordering, String> {
         let b = Version::parse(Ecosystem::Generic, bound)
             .map_err(|e| format!("{}: bound {e}", m.criteria))?;
@@ -353,12 +357,20 @@ mod tests {
                 Node {
                     operator: Operator::Or,
                     negate: false,
-                    matches: vec![m(true, "cpe:2.3:a:wolfssl:wolfssl:*:*:*:*:*:*:*:*", Some("5.0.0"))],
+                    matches: vec![m(
+                        true,
+                        "cpe:2.3:a:wolfssl:wolfssl:*:*:*:*:*:*:*:*",
+                        Some("5.0.0"),
+                    )],
                 },
                 Node {
                     operator: Operator::Or,
                     negate: false,
-                    matches: vec![m(false, "cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*", None)],
+                    matches: vec![m(
+                        false,
+                        "cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*",
+                        None,
+                    )],
                 },
             ],
         }
@@ -369,12 +381,18 @@ mod tests {
         let c = Wfn::parse("cpe:2.3:a:wolfssl:wolfssl:4.8.1:*:*:*:*:*:*:*").unwrap();
         match evaluate_configuration(&running_on(), &c) {
             CpeVerdict::RequiresPlatform { platforms, .. } => {
-                assert_eq!(platforms, vec!["cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*"])
+                assert_eq!(
+                    platforms,
+                    vec!["cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*"]
+                )
             }
             other => panic!("{other:?}"),
         }
         let fixed = Wfn::parse("cpe:2.3:a:wolfssl:wolfssl:5.0.0:*:*:*:*:*:*:*").unwrap();
-        assert_eq!(evaluate_configuration(&running_on(), &fixed), CpeVerdict::NotAffected);
+        assert_eq!(
+            evaluate_configuration(&running_on(), &fixed),
+            CpeVerdict::NotAffected
+        );
         let open = Wfn::parse("cpe:2.3:a:wolfssl:wolfssl:*:*:*:*:*:*:*:*").unwrap();
         assert!(matches!(
             evaluate_configuration(&running_on(), &open),
@@ -382,6 +400,9 @@ mod tests {
         ));
         // The platform alone is not a match.
         let kernel = Wfn::parse("cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*").unwrap();
-        assert_eq!(evaluate_configuration(&running_on(), &kernel), CpeVerdict::NotAffected);
+        assert_eq!(
+            evaluate_configuration(&running_on(), &kernel),
+            CpeVerdict::NotAffected
+        );
     }
 }

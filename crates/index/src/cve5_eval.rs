@@ -109,9 +109,7 @@ pub fn evaluate_product(p: &ProductAffected, version: &str) -> Cve5Evaluation {
         "affected" => Cve5Verdict::Affected,
         "unaffected" => Cve5Verdict::NotAffected,
         _ => Cve5Verdict::NotResolvable {
-            reason: format!(
-                "no entry covers version {version} and defaultStatus is {default}"
-            ),
+            reason: format!("no entry covers version {version} and defaultStatus is {default}"),
         },
     };
     Cve5Evaluation {
@@ -150,7 +148,10 @@ fn check_entry(e: &ProductVersion, version: &str) -> Result<Option<Hit>, String>
         if !eco.is_exact() {
             return Ok(None);
         }
-        let equal = match (Version::parse(eco, &e.version), Version::parse(eco, version)) {
+        let equal = match (
+            Version::parse(eco, &e.version),
+            Version::parse(eco, version),
+        ) {
             (Ok(a), Ok(b)) => a == b,
             _ => false,
         };
@@ -166,9 +167,8 @@ fn check_entry(e: &ProductVersion, version: &str) -> Result<Option<Hit>, String>
         return Ok(None);
     };
     let eco = order_of(e.version_type.as_deref())?;
-    let parse = |s: &str| {
-        Version::parse(eco, s).map_err(|err| format!("{} order: {err}", eco.name()))
-    };
+    let parse =
+        |s: &str| Version::parse(eco, s).map_err(|err| format!("{} order: {err}", eco.name()));
     let v = parse(version)?;
     let start_open = matches!(e.version.trim(), "0" | "*") || is_placeholder(&e.version);
     if !start_open && v < parse(&e.version)? {

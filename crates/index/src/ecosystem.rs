@@ -192,10 +192,21 @@ mod tests {
     #[test]
     fn pep503_examples() {
         // The examples of PEP 503's normalization section.
-        for n in ["friendly-bard", "Friendly-Bard", "FRIENDLY-BARD", "friendly.bard", "friendly_bard", "friendly--bard", "FrIeNdLy-._.-bArD"] {
+        for n in [
+            "friendly-bard",
+            "Friendly-Bard",
+            "FRIENDLY-BARD",
+            "friendly.bard",
+            "friendly_bard",
+            "friendly--bard",
+            "FrIeNdLy-._.-bArD",
+        ] {
             assert_eq!(normalize_name("PyPI", n), "friendly-bard", "{n}");
         }
-        assert_eq!(normalize_name("NuGet", "Newtonsoft.Json"), "newtonsoft.json");
+        assert_eq!(
+            normalize_name("NuGet", "Newtonsoft.Json"),
+            "newtonsoft.json"
+        );
         assert_eq!(normalize_name("npm", "Axios"), "Axios");
     }
 
@@ -203,17 +214,29 @@ mod tests {
     fn purl_types() {
         let p = |s: &str| osv_package(&PackageUrl::parse(s).unwrap());
         let m = p("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1").unwrap();
-        assert_eq!((m.ecosystem.as_str(), m.name.as_str()), ("Maven", "org.apache.logging.log4j:log4j-core"));
+        assert_eq!(
+            (m.ecosystem.as_str(), m.name.as_str()),
+            ("Maven", "org.apache.logging.log4j:log4j-core")
+        );
         let n = p("pkg:npm/%40babel/core@7.0.0").unwrap();
         assert_eq!(n.name, "@babel/core");
         let g = p("pkg:golang/golang.org/x/net@v0.1.0").unwrap();
-        assert_eq!((g.ecosystem.as_str(), g.name.as_str()), ("Go", "golang.org/x/net"));
+        assert_eq!(
+            (g.ecosystem.as_str(), g.name.as_str()),
+            ("Go", "golang.org/x/net")
+        );
         let d = p("pkg:deb/debian/openssl@3.0.11-1?distro=debian-12").unwrap();
-        assert_eq!((d.ecosystem.as_str(), d.release.as_deref()), ("Debian", Some("12")));
+        assert_eq!(
+            (d.ecosystem.as_str(), d.release.as_deref()),
+            ("Debian", Some("12"))
+        );
         let a = p("pkg:apk/alpine/busybox@1.36.1-r5?distro=alpine-3.18.4").unwrap();
         assert_eq!(a.release.as_deref(), Some("v3.18"));
         let r = p("pkg:rpm/redhat/openssl@1.1.1k-7.el8?epoch=1").unwrap();
-        assert_eq!((r.ecosystem.as_str(), r.version.as_deref()), ("Red Hat", Some("1:1.1.1k-7.el8")));
+        assert_eq!(
+            (r.ecosystem.as_str(), r.version.as_deref()),
+            ("Red Hat", Some("1:1.1.1k-7.el8"))
+        );
         assert!(p("pkg:rpm/unknownos/x@1").is_err());
         assert!(p("pkg:generic/x@1").is_err());
     }

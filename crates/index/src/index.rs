@@ -118,7 +118,9 @@ pub enum Verdict {
     Affected,
     NotAffected,
     /// Cannot be decided; never guessed.
-    NotResolvable { reason: String },
+    NotResolvable {
+        reason: String,
+    },
 }
 
 /// One vulnerability's outcome for a purl.
@@ -418,14 +420,23 @@ impl Index {
 
     /// CVE 5 (and CSAF) product entries for a vendor and product
     /// (compared trimmed and case-insensitively).
-    pub fn cve5_candidates(&self, vendor: &str, product: &str) -> Vec<(VulnRecord, ProductAffected)> {
+    pub fn cve5_candidates(
+        &self,
+        vendor: &str,
+        product: &str,
+    ) -> Vec<(VulnRecord, ProductAffected)> {
         let (kv, kp) = (product_key(vendor), product_key(product));
         let refs = find_key(&self.tables.cve5_keys, &kv, &kp);
         let mut out = Vec::new();
         for (_, v) in self.records_at(refs.iter().copied()) {
             for p in &v.products {
                 let pv = product_key(p.vendor.as_deref().unwrap_or(""));
-                let pp = product_key(p.product.as_deref().or(p.package_name.as_deref()).unwrap_or(""));
+                let pp = product_key(
+                    p.product
+                        .as_deref()
+                        .or(p.package_name.as_deref())
+                        .unwrap_or(""),
+                );
                 if pv == kv && pp == kp {
                     out.push((v.clone(), p.clone()));
                 }
@@ -527,7 +538,12 @@ impl Index {
         let kev = self
             .kev(cve)
             .cloned()
-            .or_else(|| records.iter().filter(|r| r.id == cve).find_map(|r| r.kev.clone()))
+            .or_else(|| {
+                records
+                    .iter()
+                    .filter(|r| r.id == cve)
+                    .find_map(|r| r.kev.clone())
+            })
             .or_else(|| records.iter().find_map(|r| r.kev.clone()));
         let mut cwe_ids: Vec<&str> = records
             .iter()
@@ -539,7 +555,10 @@ impl Index {
             .into_iter()
             .map(|c| (c.to_owned(), self.cwe_name(c).map(str::to_owned)))
             .collect();
-        let mut fixed: Vec<FixedVersion> = records.iter().flat_map(|r| r.fixed.iter().cloned()).collect();
+        let mut fixed: Vec<FixedVersion> = records
+            .iter()
+            .flat_map(|r| r.fixed.iter().cloned())
+            .collect();
         fixed.sort();
         fixed.dedup();
         let mut advisories: Vec<AdvisoryInfo> = ids
@@ -551,7 +570,11 @@ impl Index {
         advisories.dedup_by(|a, b| a.id == b.id);
         let cvss = records
             .iter()
-            .flat_map(|r| r.severities.iter().map(|s| (r.id.clone(), r.source, s.clone())))
+            .flat_map(|r| {
+                r.severities
+                    .iter()
+                    .map(|s| (r.id.clone(), r.source, s.clone()))
+            })
             .collect();
         Enrichment {
             cve: cve.to_owned(),
@@ -574,12 +597,16 @@ impl Index {
         let mut prev = 0u64;
         for (i, &end) in t.record_ends.iter().enumerate() {
             if end < prev || end > arena {
-                return Err(format!("record {i} ends at {end}, outside the record store ({arena} bytes)"));
+                return Err(format!(
+                    "record {i} ends at {end}, outside the record store ({arena} bytes)"
+                ));
             }
             prev = end;
         }
         if prev != arena {
-            return Err(format!("the records end at {prev} but the store has {arena} bytes"));
+            return Err(format!(
+                "the records end at {prev} but the store has {arena} bytes"
+            ));
         }
         for ((e, p), refs) in &t.osv_keys {
             if refs.iter().any(|&(vi, _)| vi as usize >= n) {
@@ -600,7 +627,9 @@ impl Index {
         }
         for (cve, refs) in &t.advisory_by_cve {
             if refs.iter().any(|&i| i as usize >= t.advisories.len()) {
-                return Err(format!("advisory list of {cve} refers to a missing advisory"));
+                return Err(format!(
+                    "advisory list of {cve} refers to a missing advisory"
+                ));
             }
         }
         for (cve, row) in &t.epss {
@@ -613,17 +642,21 @@ impl Index {
 }
 
 fn has_criterion_for(v: &VulnRecord, cpe: &Wfn) -> bool {
-    v.configurations.iter().flat_map(|c| &c.nodes).flat_map(|n| &n.matches).any(|m| {
-        m.vulnerable
-            && Wfn::parse(&m.criteria).is_ok_and(|w| {
-                [Attribute::Vendor, Attribute::Product].iter().all(|&a| {
-                    matches!(
-                        compare_values(w.get(a), cpe.get(a)),
-                        Relation::Equal | Relation::Superset
-                    )
+    v.configurations
+        .iter()
+        .flat_map(|c| &c.nodes)
+        .flat_map(|n| &n.matches)
+        .any(|m| {
+            m.vulnerable
+                && Wfn::parse(&m.criteria).is_ok_and(|w| {
+                    [Attribute::Vendor, Attribute::Product].iter().all(|&a| {
+                        matches!(
+                            compare_values(w.get(a), cpe.get(a)),
+                            Relation::Equal | Relation::Superset
+                        )
+                    })
                 })
-            })
-    })
+        })
 }
 
 /// One OSV entry for the purl's version, with the order used and why.
@@ -643,7 +676,8 @@ fn evaluate_entry(e: &OsvEntry, pkg: &OsvPackage) -> (Verdict, bool, String) {
     // listed version need not parse in the ecosystem's scheme.
     // PEP 440 versions are case-insensitive (and purls of PyPI packages
     // may come lowercased).
-    let same = |l: &String| l == version || (eco == Ecosystem::PyPI && l.eq_ignore_ascii_case(version));
+    let same =
+        |l: &String| l == version || (eco == Ecosystem::PyPI && l.eq_ignore_ascii_case(version));
     if e.versions.iter().any(same) {
         return (
             Verdict::Affected,

@@ -36,13 +36,17 @@ pub enum SnapshotError {
     NotASnapshot,
     #[error("snapshot header is cut off: {found} of {HEADER_LEN} bytes")]
     TruncatedHeader { found: usize },
-    #[error("snapshot format version {found} is not supported (this build reads version {supported})")]
+    #[error(
+        "snapshot format version {found} is not supported (this build reads version {supported})"
+    )]
     UnsupportedVersion { found: u32, supported: u32 },
     #[error("snapshot is truncated: the header announces {expected} payload bytes, the file has {found}")]
     Truncated { expected: u64, found: u64 },
     #[error("snapshot has {extra} unexpected byte(s) after the payload")]
     TrailingBytes { extra: u64 },
-    #[error("snapshot is corrupted: checksum {found:08x} does not match the header's {expected:08x}")]
+    #[error(
+        "snapshot is corrupted: checksum {found:08x} does not match the header's {expected:08x}"
+    )]
     ChecksumMismatch { expected: u32, found: u32 },
     #[error("snapshot payload does not decode: {0}")]
     Decode(String),

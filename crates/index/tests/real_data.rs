@@ -23,9 +23,10 @@ fn fixture(test: &str) -> Option<&'static Fixture> {
     F.get_or_init(|| {
         let records = common::load(&data);
         let index = common::builder(records.clone()).build(7);
-        let subset =
-            String::from_utf8(medsec_testdata::read(&data.join("vulns/osv/GHSA-SUBSET.md")))
-                .unwrap();
+        let subset = String::from_utf8(medsec_testdata::read(
+            &data.join("vulns/osv/GHSA-SUBSET.md"),
+        ))
+        .unwrap();
         Some(Fixture {
             records,
             index,
@@ -41,15 +42,30 @@ fn build_counts_every_kind_of_record() {
         return;
     };
     let meta = f.index.meta();
-    let counts: BTreeMap<&str, u64> = meta.records_in.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let counts: BTreeMap<&str, u64> = meta
+        .records_in
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
     let by_source = |s: Source| f.records.vulns.iter().filter(|v| v.source == s).count() as u64;
     assert_eq!(counts.get("osv").copied(), Some(by_source(Source::Osv)));
     assert_eq!(counts.get("nvd").copied(), Some(by_source(Source::Nvd)));
     assert_eq!(counts.get("cve5").copied(), Some(by_source(Source::Cve5)));
     assert_eq!(counts.get("kev").copied(), Some(f.records.kev.len() as u64));
-    assert_eq!(counts.get("epss").copied(), Some(f.records.epss.len() as u64));
-    assert_eq!(counts.get("csaf_advisory").copied(), Some(f.records.csaf.len() as u64));
-    let csaf_vulns: usize = f.records.csaf.iter().map(|a| a.vulnerability_records().len()).sum();
+    assert_eq!(
+        counts.get("epss").copied(),
+        Some(f.records.epss.len() as u64)
+    );
+    assert_eq!(
+        counts.get("csaf_advisory").copied(),
+        Some(f.records.csaf.len() as u64)
+    );
+    let csaf_vulns: usize = f
+        .records
+        .csaf
+        .iter()
+        .map(|a| a.vulnerability_records().len())
+        .sum();
     assert_eq!(counts.get("csaf").copied(), Some(csaf_vulns as u64));
     // Every (id, source) given is kept once.
     let distinct: BTreeSet<(String, Source)> = f
@@ -57,14 +73,38 @@ fn build_counts_every_kind_of_record() {
         .vulns
         .iter()
         .map(|v| (v.id.clone(), v.source))
-        .chain(f.records.csaf.iter().flat_map(|a| a.vulnerability_records()).map(|v| (v.id, v.source)))
+        .chain(
+            f.records
+                .csaf
+                .iter()
+                .flat_map(|a| a.vulnerability_records())
+                .map(|v| (v.id, v.source)),
+        )
         .collect();
     assert_eq!(meta.vulnerabilities, distinct.len() as u64);
-    let total: u64 = ["osv", "nvd", "nvd_legacy", "cve5", "csaf"].iter().filter_map(|k| counts.get(k)).sum();
+    let total: u64 = ["osv", "nvd", "nvd_legacy", "cve5", "csaf"]
+        .iter()
+        .filter_map(|k| counts.get(k))
+        .sum();
     assert_eq!(meta.duplicates_dropped, total - meta.vulnerabilities);
-    let newest = f.records.vulns.iter().filter_map(|v| v.modified).max().unwrap();
-    let newest_csaf = f.records.csaf.iter().map(|a| a.current_release).max().unwrap();
-    assert_eq!(meta.newest_modified.as_deref(), Some(newest.max(newest_csaf).to_rfc3339().as_str()));
+    let newest = f
+        .records
+        .vulns
+        .iter()
+        .filter_map(|v| v.modified)
+        .max()
+        .unwrap();
+    let newest_csaf = f
+        .records
+        .csaf
+        .iter()
+        .map(|a| a.current_release)
+        .max()
+        .unwrap();
+    assert_eq!(
+        meta.newest_modified.as_deref(),
+        Some(newest.max(newest_csaf).to_rfc3339().as_str())
+    );
     assert_eq!(f.index.generation(), 7);
 }
 
@@ -95,7 +135,8 @@ fn try_purl(eco: &str, name: &str, version: &str) -> Result<PackageUrl, String> 
     if let Some(ns) = ns {
         b = b.namespace(ns);
     }
-    b.build().map_err(|e| format!("{eco} {name} {version}: {e}"))
+    b.build()
+        .map_err(|e| format!("{eco} {name} {version}: {e}"))
 }
 
 /// `{a,b}` after an advisory id: the SBOM versions univers found affected.
@@ -153,14 +194,20 @@ fn ghsa_subset_verdicts_match_univers() {
         // "N of M affect an SBOM version".
         let n_of_m: Vec<usize> = cols[4].split(' ').filter_map(|w| w.parse().ok()).collect();
         assert_eq!(n_of_m[1], advisories.len(), "{pkg}");
-        assert_eq!(n_of_m[0], advisories.iter().filter(|(_, s)| !s.is_empty()).count(), "{pkg}");
+        assert_eq!(
+            n_of_m[0],
+            advisories.iter().filter(|(_, s)| !s.is_empty()).count(),
+            "{pkg}"
+        );
         // What the index says for each SBOM version.
         let mut got: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for v in &versions {
             let purl = purl_for(eco, pkg, v);
             for finding in f.index.affected_by(&purl).unwrap() {
                 if finding.verdict == Verdict::Affected {
-                    got.entry(finding.id.clone()).or_default().insert(v.to_string());
+                    got.entry(finding.id.clone())
+                        .or_default()
+                        .insert(v.to_string());
                 }
                 assert!(
                     !matches!(finding.verdict, Verdict::NotResolvable { .. }),
@@ -174,7 +221,10 @@ fn ghsa_subset_verdicts_match_univers() {
             let is_noted = noted.contains(&(pkg.clone(), id.clone()));
             let have = got.get(id).cloned().unwrap_or_default();
             if is_noted {
-                assert!(have.is_empty(), "{pkg}: {id} names another package but matched {have:?}");
+                assert!(
+                    have.is_empty(),
+                    "{pkg}: {id} names another package but matched {have:?}"
+                );
             } else {
                 assert_eq!(&have, want, "{eco} {pkg}: {id}");
                 checked += 1;
@@ -185,12 +235,19 @@ fn ghsa_subset_verdicts_match_univers() {
         }
         // Nothing outside the advisories listed for the package.
         for id in got.keys() {
-            assert!(advisories.iter().any(|(a, _)| a == id), "{pkg}: unexpected {id}");
+            assert!(
+                advisories.iter().any(|(a, _)| a == id),
+                "{pkg}: unexpected {id}"
+            );
         }
     }
     assert!(checked > 180, "{checked}");
     // The totals' "with strict matching ... N affect".
-    for line in f.subset.lines().filter(|l| l.contains("with strict matching")) {
+    for line in f
+        .subset
+        .lines()
+        .filter(|l| l.contains("with strict matching"))
+    {
         let eco = line.trim_start_matches("- ").split(':').next().unwrap();
         let n: usize = line
             .rsplit("taken literally) ")
@@ -210,7 +267,11 @@ fn every_ghsa_file_is_found_by_its_own_packages() {
     let mut n = 0;
     for v in f.records.vulns.iter().filter(|v| v.id.starts_with("GHSA-")) {
         for a in &v.affected {
-            let found = f.index.osv_entries(&a.ecosystem, &a.name).into_iter().any(|(r, e)| r.id == v.id && e.name == a.name);
+            let found = f
+                .index
+                .osv_entries(&a.ecosystem, &a.name)
+                .into_iter()
+                .any(|(r, e)| r.id == v.id && e.name == a.name);
             assert!(found, "{} {} {}", v.id, a.ecosystem, a.name);
             n += 1;
         }
@@ -235,27 +296,61 @@ fn listed_versions_are_affected_pypi_go_crates() {
             }
             // A sample: the first, middle and last listed version.
             let n = a.versions.len();
-            let picks: BTreeSet<usize> = [0, n / 2, n.saturating_sub(1)].into_iter().filter(|&k| k < n).collect();
+            let picks: BTreeSet<usize> = [0, n / 2, n.saturating_sub(1)]
+                .into_iter()
+                .filter(|&k| k < n)
+                .collect();
             for k in picks {
                 let ver = &a.versions[k];
                 let Ok(purl) = PackageUrl::builder(
-                    match eco { "PyPI" => "pypi", "Go" => "golang", _ => "cargo" },
+                    match eco {
+                        "PyPI" => "pypi",
+                        "Go" => "golang",
+                        _ => "cargo",
+                    },
                     a.name.clone(),
                 )
                 .version(ver.clone())
                 .build()
-                .or_else(|_| Ok::<_, ()>(purl_for(eco, &a.name, ver))) else { continue };
-                let purl = if eco == "Go" { purl_for(eco, &a.name, ver) } else { purl };
+                .or_else(|_| Ok::<_, ()>(purl_for(eco, &a.name, ver))) else {
+                    continue;
+                };
+                let purl = if eco == "Go" {
+                    purl_for(eco, &a.name, ver)
+                } else {
+                    purl
+                };
                 let findings = f.index.affected_by(&purl).unwrap();
-                let hit = findings.iter().find(|x| x.id == v.id).unwrap_or_else(|| panic!("{} {} {ver}: not a candidate", v.id, a.name));
-                assert_eq!(hit.verdict, Verdict::Affected, "{} {} {ver}: {}", v.id, a.name, hit.why);
-                *per_eco.entry(if eco == "PyPI" { "PyPI" } else if eco == "Go" { "Go" } else { "crates.io" }).or_default() += 1;
+                let hit = findings
+                    .iter()
+                    .find(|x| x.id == v.id)
+                    .unwrap_or_else(|| panic!("{} {} {ver}: not a candidate", v.id, a.name));
+                assert_eq!(
+                    hit.verdict,
+                    Verdict::Affected,
+                    "{} {} {ver}: {}",
+                    v.id,
+                    a.name,
+                    hit.why
+                );
+                *per_eco
+                    .entry(if eco == "PyPI" {
+                        "PyPI"
+                    } else if eco == "Go" {
+                        "Go"
+                    } else {
+                        "crates.io"
+                    })
+                    .or_default() += 1;
             }
         }
     }
     // The Go and RustSec exports list no versions (ranges only); their
     // ranges are checked by `range_bounds_evaluate_as_written`.
-    assert!(per_eco.get("PyPI").copied().unwrap_or(0) > 500, "{per_eco:?}");
+    assert!(
+        per_eco.get("PyPI").copied().unwrap_or(0) > 500,
+        "{per_eco:?}"
+    );
 }
 
 #[test]
@@ -266,14 +361,29 @@ fn range_bounds_evaluate_as_written() {
     // A single range introduced..fixed: the introduced version is inside
     // it and the fixed version outside, per the OSV evaluation rules.
     let mut n: BTreeMap<String, usize> = BTreeMap::new();
-    for v in f.records.vulns.iter().filter(|v| v.source == Source::Osv && v.withdrawn.is_none()) {
-        for a in v.affected.iter().filter(|a| ["PyPI", "crates.io", "Go", "npm", "Maven", "NuGet"].contains(&a.ecosystem.as_str())) {
-            let same_pkg = v.affected.iter().filter(|b| b.name == a.name && b.ecosystem == a.ecosystem).count();
+    for v in f
+        .records
+        .vulns
+        .iter()
+        .filter(|v| v.source == Source::Osv && v.withdrawn.is_none())
+    {
+        for a in v.affected.iter().filter(|a| {
+            ["PyPI", "crates.io", "Go", "npm", "Maven", "NuGet"].contains(&a.ecosystem.as_str())
+        }) {
+            let same_pkg = v
+                .affected
+                .iter()
+                .filter(|b| b.name == a.name && b.ecosystem == a.ecosystem)
+                .count();
             if a.ranges.len() != 1 || !a.versions.is_empty() || same_pkg != 1 {
                 continue;
             }
             let ev = &a.ranges[0].events;
-            let (Some(medsec_kb::Event::Introduced(intro)), Some(medsec_kb::Event::Fixed(fx)), 2) = (ev.first(), ev.get(1), ev.len()) else { continue };
+            let (Some(medsec_kb::Event::Introduced(intro)), Some(medsec_kb::Event::Fixed(fx)), 2) =
+                (ev.first(), ev.get(1), ev.len())
+            else {
+                continue;
+            };
             let eco = medsec_versions::Ecosystem::from_osv(&a.ecosystem).unwrap();
             let versions = [(intro, Verdict::Affected), (fx, Verdict::NotAffected)];
             for (ver, want) in versions {
@@ -281,9 +391,21 @@ fn range_bounds_evaluate_as_written() {
                     continue;
                 }
                 // A Go module path without a slash has no purl form.
-                let Ok(purl) = try_purl(&a.ecosystem, &a.name, ver) else { continue };
-                let finding = f.index.affected_by(&purl).unwrap().into_iter().find(|x| x.id == v.id).unwrap();
-                assert_eq!(finding.verdict, want, "{} {} {ver}: {}", v.id, a.name, finding.why);
+                let Ok(purl) = try_purl(&a.ecosystem, &a.name, ver) else {
+                    continue;
+                };
+                let finding = f
+                    .index
+                    .affected_by(&purl)
+                    .unwrap()
+                    .into_iter()
+                    .find(|x| x.id == v.id)
+                    .unwrap();
+                assert_eq!(
+                    finding.verdict, want,
+                    "{} {} {ver}: {}",
+                    v.id, a.name, finding.why
+                );
                 *n.entry(a.ecosystem.clone()).or_default() += 1;
             }
         }
@@ -294,7 +416,10 @@ fn range_bounds_evaluate_as_written() {
 }
 
 fn with_version(criteria: &Wfn, version: &str) -> Wfn {
-    criteria.clone().with(Attribute::Version, Value::literal(Attribute::Version, version).unwrap())
+    criteria.clone().with(
+        Attribute::Version,
+        Value::literal(Attribute::Version, version).unwrap(),
+    )
 }
 
 #[test]
@@ -303,10 +428,22 @@ fn nvd_criteria_bounds_and_platforms() {
         return;
     };
     let (mut bounds, mut platforms, mut listed) = (0, 0, 0);
-    for v in f.records.vulns.iter().filter(|v| matches!(v.source, Source::Nvd | Source::NvdLegacy)) {
+    for v in f
+        .records
+        .vulns
+        .iter()
+        .filter(|v| matches!(v.source, Source::Nvd | Source::NvdLegacy))
+    {
         for c in &v.configurations {
-            for m in c.nodes.iter().flat_map(|n| &n.matches).filter(|m| m.vulnerable) {
-                let Ok(crit) = Wfn::parse(&m.criteria) else { continue };
+            for m in c
+                .nodes
+                .iter()
+                .flat_map(|n| &n.matches)
+                .filter(|m| m.vulnerable)
+            {
+                let Ok(crit) = Wfn::parse(&m.criteria) else {
+                    continue;
+                };
                 // Make the component concrete where the criterion is ANY.
                 let mut comp = crit.clone();
                 for a in Attribute::ALL {
@@ -317,24 +454,48 @@ fn nvd_criteria_bounds_and_platforms() {
                 let candidates = f.index.cpe_candidates(&comp);
                 if let Some(b) = &m.version_end_excluding {
                     let at = with_version(&comp, b);
-                    assert_eq!(cpe_eval::criterion(m, &at), Ok(false), "{} {} at {b}", v.id, m.criteria);
+                    assert_eq!(
+                        cpe_eval::criterion(m, &at),
+                        Ok(false),
+                        "{} {} at {b}",
+                        v.id,
+                        m.criteria
+                    );
                     bounds += 1;
                 }
                 if let Some(b) = &m.version_end_including {
                     let at = with_version(&comp, b);
-                    let in_range = m.version_start_including.as_deref().is_none_or(|s| medsec_versions::compare(medsec_versions::Ecosystem::Generic, s, b).is_ok_and(|o| o.is_le()));
+                    let in_range = m.version_start_including.as_deref().is_none_or(|s| {
+                        medsec_versions::compare(medsec_versions::Ecosystem::Generic, s, b)
+                            .is_ok_and(|o| o.is_le())
+                    });
                     if in_range && m.version_start_excluding.is_none() {
-                        assert_eq!(cpe_eval::criterion(m, &at), Ok(true), "{} {} at {b}", v.id, m.criteria);
+                        assert_eq!(
+                            cpe_eval::criterion(m, &at),
+                            Ok(true),
+                            "{} {} at {b}",
+                            v.id,
+                            m.criteria
+                        );
                         bounds += 1;
                     }
                 }
                 if let Some(b) = &m.version_start_including {
                     let at = with_version(&comp, b);
                     if m.version_end_excluding.as_deref() != Some(b.as_str()) {
-                        assert_eq!(cpe_eval::criterion(m, &at), Ok(true), "{} {} at {b}", v.id, m.criteria);
+                        assert_eq!(
+                            cpe_eval::criterion(m, &at),
+                            Ok(true),
+                            "{} {} at {b}",
+                            v.id,
+                            m.criteria
+                        );
                     }
                 }
-                let version = crit.get(Attribute::Version).literal_text().map(str::to_owned);
+                let version = crit
+                    .get(Attribute::Version)
+                    .literal_text()
+                    .map(str::to_owned);
                 let Some(version) = version else { continue };
                 if version == "-" {
                     continue;
@@ -342,16 +503,34 @@ fn nvd_criteria_bounds_and_platforms() {
                 // A criterion naming one version: that version is a
                 // candidate, and its configuration is affected or, when an
                 // AND names a platform, requires it.
-                assert!(candidates.iter().any(|r| r.id == v.id), "{} not a candidate for {}", v.id, comp);
-                let only_this = c.nodes.iter().all(|n| n.matches.iter().all(|x| x.vulnerable || x.criteria != m.criteria));
+                assert!(
+                    candidates.iter().any(|r| r.id == v.id),
+                    "{} not a candidate for {}",
+                    v.id,
+                    comp
+                );
+                let only_this = c.nodes.iter().all(|n| {
+                    n.matches
+                        .iter()
+                        .all(|x| x.vulnerable || x.criteria != m.criteria)
+                });
                 if !only_this || c.negate || c.nodes.iter().any(|n| n.negate) {
                     continue;
                 }
                 let verdict = cpe_eval::evaluate_configuration(c, &comp);
                 let needs_platform = c.operator == Some(Operator::And)
-                    && c.nodes.iter().any(|n| n.matches.iter().all(|x| !x.vulnerable && Wfn::parse(&x.criteria).is_ok_and(|w| !w.matches(&comp))));
+                    && c.nodes.iter().any(|n| {
+                        n.matches.iter().all(|x| {
+                            !x.vulnerable
+                                && Wfn::parse(&x.criteria).is_ok_and(|w| !w.matches(&comp))
+                        })
+                    });
                 match (&verdict, needs_platform) {
-                    (CpeVerdict::Affected { .. }, false) if c.nodes.iter().all(|n| n.operator == Operator::Or) => listed += 1,
+                    (CpeVerdict::Affected { .. }, false)
+                        if c.nodes.iter().all(|n| n.operator == Operator::Or) =>
+                    {
+                        listed += 1
+                    }
                     (CpeVerdict::RequiresPlatform { platforms: p, .. }, true) => {
                         assert!(!p.is_empty());
                         platforms += 1
@@ -362,7 +541,10 @@ fn nvd_criteria_bounds_and_platforms() {
             }
         }
     }
-    assert!(bounds > 50 && listed > 20 && platforms > 0, "bounds {bounds}, listed {listed}, platforms {platforms}");
+    assert!(
+        bounds > 50 && listed > 20 && platforms > 0,
+        "bounds {bounds}, listed {listed}, platforms {platforms}"
+    );
 }
 
 #[test]
@@ -373,24 +555,41 @@ fn cve5_listed_versions_evaluate_as_listed() {
     let mut n = 0;
     for v in f.records.vulns.iter().filter(|v| v.source == Source::Cve5) {
         for p in &v.products {
-            let (Some(vendor), Some(product)) = (p.vendor.as_deref(), p.product.as_deref()) else { continue };
+            let (Some(vendor), Some(product)) = (p.vendor.as_deref(), p.product.as_deref()) else {
+                continue;
+            };
             // Entries naming one version with no range, listed once.
-            for e in p.versions.iter().filter(|e| e.less_than.is_none() && e.less_than_or_equal.is_none() && !matches!(e.version.as_str(), "n/a" | "unspecified" | "")) {
+            for e in p.versions.iter().filter(|e| {
+                e.less_than.is_none()
+                    && e.less_than_or_equal.is_none()
+                    && !matches!(e.version.as_str(), "n/a" | "unspecified" | "")
+            }) {
                 if p.versions.iter().filter(|x| x.version == e.version).count() != 1 {
                     continue;
                 }
-                let same_product = v.products.iter().filter(|q| q.vendor == p.vendor && q.product == p.product).count();
+                let same_product = v
+                    .products
+                    .iter()
+                    .filter(|q| q.vendor == p.vendor && q.product == p.product)
+                    .count();
                 if same_product != 1 {
                     continue;
                 }
                 let got = f.index.evaluate_cve5(vendor, product, &e.version);
-                let hit = got.iter().find(|x| x.id == v.id && x.source == Source::Cve5).unwrap();
+                let hit = got
+                    .iter()
+                    .find(|x| x.id == v.id && x.source == Source::Cve5)
+                    .unwrap();
                 let want = match e.status.as_str() {
                     "affected" => Cve5Verdict::Affected,
                     "unaffected" => Cve5Verdict::NotAffected,
                     _ => continue,
                 };
-                assert_eq!(hit.verdict, want, "{} {vendor} {product} {}: {}", v.id, e.version, hit.why);
+                assert_eq!(
+                    hit.verdict, want,
+                    "{} {vendor} {product} {}: {}",
+                    v.id, e.version, hit.why
+                );
                 n += 1;
             }
         }
@@ -406,10 +605,15 @@ fn aliases_group_ids_both_ways() {
     let mut n = 0;
     for v in f.records.vulns.iter().filter(|v| v.source == Source::Osv) {
         for a in &v.aliases {
-            let g = f.index.alias_group(a).unwrap_or_else(|| panic!("{a} has no group"));
+            let g = f
+                .index
+                .alias_group(a)
+                .unwrap_or_else(|| panic!("{a} has no group"));
             assert!(g.ids.contains(&v.id), "{} not with {a}", v.id);
             assert_eq!(f.index.alias_group(&v.id), Some(g));
-            if a.starts_with("CVE-") && v.aliases.iter().filter(|x| x.starts_with("CVE-")).count() == 1 {
+            if a.starts_with("CVE-")
+                && v.aliases.iter().filter(|x| x.starts_with("CVE-")).count() == 1
+            {
                 let cves = g.ids.iter().filter(|x| x.starts_with("CVE-")).count();
                 if cves == 1 {
                     assert_eq!(f.index.canonical_id(&v.id), a);
@@ -420,8 +624,17 @@ fn aliases_group_ids_both_ways() {
     }
     assert!(n > 1000, "{n}");
     // CSAF advisory ids do not merge the CVEs of one advisory.
-    let a = &f.records.csaf.iter().find(|a| a.vulnerabilities.len() > 1).unwrap();
-    let cves: Vec<&String> = a.vulnerabilities.iter().filter_map(|v| v.cve.as_ref()).collect();
+    let a = &f
+        .records
+        .csaf
+        .iter()
+        .find(|a| a.vulnerabilities.len() > 1)
+        .unwrap();
+    let cves: Vec<&String> = a
+        .vulnerabilities
+        .iter()
+        .filter_map(|v| v.cve.as_ref())
+        .collect();
     assert!(f.index.canonical_id(cves[0]) != f.index.canonical_id(cves[1]));
 }
 
@@ -430,24 +643,37 @@ fn enrichment_joins_kev_epss_cwe_cvss_and_advisories() {
     let Some(f) = fixture("enrichment_joins_kev_epss_cwe_cvss_and_advisories") else {
         return;
     };
-    let epss: BTreeMap<&str, &medsec_kb::epss::EpssScore> = f.records.epss.iter().map(|s| (s.cve.as_str(), s)).collect();
+    let epss: BTreeMap<&str, &medsec_kb::epss::EpssScore> =
+        f.records.epss.iter().map(|s| (s.cve.as_str(), s)).collect();
     for k in &f.records.kev {
         let e = f.index.enrichment(&k.cve_id);
         let kev = e.kev.unwrap();
         assert_eq!(kev.date_added, k.date_added.to_string());
         assert_eq!(kev.due_date, k.due_date.map(|d| d.to_string()));
-        assert_eq!(kev.known_ransomware_use, Some(k.known_ransomware_use == medsec_kb::kev::RansomwareUse::Known));
+        assert_eq!(
+            kev.known_ransomware_use,
+            Some(k.known_ransomware_use == medsec_kb::kev::RansomwareUse::Known)
+        );
         if let Some(s) = epss.get(k.cve_id.as_str()) {
             let got = e.epss.unwrap();
             assert_eq!((got.score, got.percentile), (s.epss, s.percentile));
         }
     }
-    let cwe_names: BTreeMap<String, &str> = f.records.cwe.iter().map(|c| (c.cwe_id(), c.name.as_str())).collect();
+    let cwe_names: BTreeMap<String, &str> = f
+        .records
+        .cwe
+        .iter()
+        .map(|c| (c.cwe_id(), c.name.as_str()))
+        .collect();
     let mut scored = 0;
     for v in f.records.vulns.iter().filter(|v| v.id.starts_with("CVE-")) {
         let e = f.index.enrichment(&v.id);
         for s in &v.severities {
-            let got = e.cvss.iter().find(|(id, src, x)| *id == v.id && *src == v.source && x.vector == s.vector).unwrap();
+            let got = e
+                .cvss
+                .iter()
+                .find(|(id, src, x)| *id == v.id && *src == v.source && x.vector == s.vector)
+                .unwrap();
             if let Ok(c) = medsec_cvss::parse(&s.vector) {
                 assert_eq!(got.2.computed.as_ref().unwrap().base, c.base_score());
                 scored += 1;
@@ -465,7 +691,11 @@ fn enrichment_joins_kev_epss_cwe_cvss_and_advisories() {
     for a in &f.records.csaf {
         for c in a.vulnerabilities.iter().filter_map(|v| v.cve.as_ref()) {
             let e = f.index.enrichment(c);
-            assert!(e.advisories.iter().any(|x| x.id == a.id), "{c} lacks {}", a.id);
+            assert!(
+                e.advisories.iter().any(|x| x.id == a.id),
+                "{c} lacks {}",
+                a.id
+            );
         }
     }
 }

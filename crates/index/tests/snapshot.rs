@@ -6,8 +6,8 @@ use std::io::Cursor;
 use std::sync::OnceLock;
 
 use medsec_index::{
-    from_snapshot_bytes, read_snapshot, read_snapshot_file, snapshot_generation,
-    to_snapshot_bytes, write_snapshot, write_snapshot_file, Index, SnapshotError,
+    from_snapshot_bytes, read_snapshot, read_snapshot_file, snapshot_generation, to_snapshot_bytes,
+    write_snapshot, write_snapshot_file, Index, SnapshotError,
 };
 
 struct Fixture {
@@ -60,7 +60,10 @@ fn round_trip_gives_the_same_index() {
     assert_eq!(to_snapshot_bytes(&back).unwrap(), f.bytes);
     // Lookups answer the same after loading.
     let purl = medsec_ident::purl::PackageUrl::parse("pkg:npm/undici@5.26.3").unwrap();
-    assert_eq!(back.affected_by(&purl).unwrap(), f.index.affected_by(&purl).unwrap());
+    assert_eq!(
+        back.affected_by(&purl).unwrap(),
+        f.index.affected_by(&purl).unwrap()
+    );
     assert!(!back.affected_by(&purl).unwrap().is_empty());
     let kev = &f.records.kev[0].cve_id;
     assert_eq!(back.enrichment(kev), f.index.enrichment(kev));
@@ -135,19 +138,28 @@ fn damaged_snapshots_are_refused_with_the_reason() {
             _ => false,
         };
         assert!(ok, "cut at {cut}: {err}");
-        assert!(err.to_string().contains("trunc") || err.to_string().contains("cut off") || cut == 0, "{err}");
+        assert!(
+            err.to_string().contains("trunc") || err.to_string().contains("cut off") || cut == 0,
+            "{err}"
+        );
     }
     // One flipped bit in the payload, or in the stated generation.
     for pos in [40, 48, good.len() / 3, good.len() - 1, 12] {
         let mut bad = good.clone();
         bad[pos] ^= 0x10;
         let err = from_snapshot_bytes(&bad).unwrap_err();
-        assert!(matches!(err, SnapshotError::ChecksumMismatch { .. }), "byte {pos}: {err}");
+        assert!(
+            matches!(err, SnapshotError::ChecksumMismatch { .. }),
+            "byte {pos}: {err}"
+        );
         assert!(err.to_string().contains("corrupted"));
     }
     let mut bad = good.clone();
     bad[0] = b'X';
-    assert!(matches!(from_snapshot_bytes(&bad), Err(SnapshotError::NotASnapshot)));
+    assert!(matches!(
+        from_snapshot_bytes(&bad),
+        Err(SnapshotError::NotASnapshot)
+    ));
     let mut bad = good.clone();
     bad[8] = 9;
     assert!(matches!(
@@ -156,14 +168,20 @@ fn damaged_snapshots_are_refused_with_the_reason() {
     ));
     let mut bad = good.clone();
     bad.push(0);
-    assert!(matches!(from_snapshot_bytes(&bad), Err(SnapshotError::TrailingBytes { extra: 1 })));
+    assert!(matches!(
+        from_snapshot_bytes(&bad),
+        Err(SnapshotError::TrailingBytes { extra: 1 })
+    ));
     // A record store cut short, with lengths and checksum made to agree:
     // the record offsets no longer fit.
     let mut short = good[..good.len() - 10].to_vec();
     let store_len = u64::from_le_bytes(short[28..36].try_into().unwrap()) - 10;
     short[28..36].copy_from_slice(&store_len.to_le_bytes());
     reseal(&mut short);
-    assert!(matches!(from_snapshot_bytes(&short), Err(SnapshotError::Inconsistent(_))));
+    assert!(matches!(
+        from_snapshot_bytes(&short),
+        Err(SnapshotError::Inconsistent(_))
+    ));
 }
 
 #[test]
@@ -181,7 +199,8 @@ fn altered_payloads_with_valid_checksums_never_panic() {
     }
     let good = to_snapshot_bytes(&b.build(3)).unwrap();
     let purl = medsec_ident::purl::PackageUrl::parse("pkg:pypi/django@1.2").unwrap();
-    let cpe = medsec_ident::cpe::Wfn::parse("cpe:2.3:a:busybox:busybox:1.30.0:*:*:*:*:*:*:*").unwrap();
+    let cpe =
+        medsec_ident::cpe::Wfn::parse("cpe:2.3:a:busybox:busybox:1.30.0:*:*:*:*:*:*:*").unwrap();
     let (mut refused, mut loaded) = (0, 0);
     let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
     for round in 0..300 {
@@ -196,7 +215,10 @@ fn altered_payloads_with_valid_checksums_never_panic() {
         reseal(&mut bad);
         match from_snapshot_bytes(&bad) {
             Err(e) => {
-                assert!(matches!(e, SnapshotError::Decode(_) | SnapshotError::Inconsistent(_)), "{e}");
+                assert!(
+                    matches!(e, SnapshotError::Decode(_) | SnapshotError::Inconsistent(_)),
+                    "{e}"
+                );
                 refused += 1;
             }
             // What loads must answer queries without panicking; a damaged
@@ -211,5 +233,8 @@ fn altered_payloads_with_valid_checksums_never_panic() {
             }
         }
     }
-    assert!(refused > 0 && refused + loaded == 300, "refused {refused}, loaded {loaded}");
+    assert!(
+        refused > 0 && refused + loaded == 300,
+        "refused {refused}, loaded {loaded}"
+    );
 }

@@ -46,7 +46,8 @@ pub fn load(data: &Path) -> Records {
         } else {
             osv::read_json(&bytes, &f)
         };
-        r.vulns.extend(got.unwrap_or_else(|e| panic!("{e}")).records);
+        r.vulns
+            .extend(got.unwrap_or_else(|e| panic!("{e}")).records);
     }
     for p in files(&v.join("nvd"), &[".json", ".json.gz"]) {
         let f = name(data, &p);
