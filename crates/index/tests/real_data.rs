@@ -699,3 +699,63 @@ fn enrichment_joins_kev_epss_cwe_cvss_and_advisories() {
         }
     }
 }
+
+#[test]
+fn go_versions_with_and_without_v_agree_and_withdrawn_records_do_not_match() {
+    let Some(f) = fixture("go_versions_and_withdrawn") else {
+        return;
+    };
+    let mut n = 0;
+    for v in f
+        .records
+        .vulns
+        .iter()
+        .filter(|v| v.id.starts_with("GO-") && v.withdrawn.is_none())
+        .step_by(10)
+    {
+        for a in v.affected.iter().filter(|a| a.ecosystem == "Go") {
+            for e in a.ranges.iter().flat_map(|r| &r.events) {
+                let ver = e.version();
+                if ver == "0" {
+                    continue;
+                }
+                let (Ok(plain), Ok(with_v)) = (
+                    try_purl("Go", &a.name, ver),
+                    try_purl("Go", &a.name, &format!("v{ver}")),
+                ) else {
+                    continue;
+                };
+                let pick = |p: &PackageUrl| {
+                    f.index
+                        .affected_by(p)
+                        .unwrap()
+                        .into_iter()
+                        .find(|x| x.id == v.id)
+                        .map(|x| x.verdict)
+                };
+                assert_eq!(pick(&plain), pick(&with_v), "{} {} {ver}", v.id, a.name);
+                assert!(pick(&with_v).is_some());
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 100, "{n}");
+    let withdrawn: Vec<_> = f
+        .records
+        .vulns
+        .iter()
+        .filter(|v| v.withdrawn.is_some() && !v.affected.is_empty())
+        .collect();
+    assert!(!withdrawn.is_empty());
+    for v in withdrawn {
+        assert!(!f.index.records(&v.id).is_empty(), "{} not stored", v.id);
+        for a in &v.affected {
+            let hit = f
+                .index
+                .osv_entries(&a.ecosystem, &a.name)
+                .into_iter()
+                .any(|(r, _)| r.id == v.id);
+            assert!(!hit, "withdrawn {} still matches {}", v.id, a.name);
+        }
+    }
+}
