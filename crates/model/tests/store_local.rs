@@ -6,13 +6,8 @@ use medsec_model::{LocalStore, ModelError, ModelStore};
 
 #[tokio::test]
 async fn local_store_publish_fetch_rollback() {
-    let Some(python) = common::python("local_store_publish_fetch_rollback") else {
-        return;
-    };
     let work = tempfile::tempdir().unwrap();
-    let (a, b) = (work.path().join("a"), work.path().join("b"));
-    common::tiny_model(&python, &a, "2026.11.27-1", 1);
-    common::tiny_model(&python, &b, "2026.11.27-2", 2);
+    let (a, b) = common::model_pair(work.path());
     let store = LocalStore::new(work.path().join("store"));
     common::exercise_store(&store, &a, &b).await;
 
@@ -28,13 +23,8 @@ async fn local_store_publish_fetch_rollback() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_store_watcher_swaps_without_dropping_work() {
-    let Some(python) = common::python("local_store_watcher_swaps_without_dropping_work") else {
-        return;
-    };
     let work = tempfile::tempdir().unwrap();
-    let (a, b) = (work.path().join("a"), work.path().join("b"));
-    common::tiny_model(&python, &a, "2026.11.27-1", 1);
-    common::tiny_model(&python, &b, "2026.11.27-2", 2);
+    let (a, b) = common::model_pair(work.path());
     let store = LocalStore::new(work.path().join("store"));
     store.publish(&a).await.unwrap();
     common::exercise_watcher(store, &b).await;

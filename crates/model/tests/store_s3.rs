@@ -43,21 +43,11 @@ async fn client(moto: &common::Moto) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(conf)
 }
 
-fn models(test: &str, work: &Path) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
-    let python = common::python(test)?;
-    let (a, b) = (work.join("a"), work.join("b"));
-    common::tiny_model(&python, &a, "2026.11.27-1", 1);
-    common::tiny_model(&python, &b, "2026.11.27-2", 2);
-    Some((a, b))
-}
-
 #[tokio::test]
 async fn s3_store_publish_fetch_rollback() {
     let moto = common::Moto::start();
     let work = tempfile::tempdir().unwrap();
-    let Some((a, b)) = models("s3_store_publish_fetch_rollback", work.path()) else {
-        return;
-    };
+    let (a, b) = common::model_pair(work.path());
     let store = store(&moto, "medsec-models", &work.path().join("cache")).await;
     common::exercise_store(&store, &a, &b).await;
     let keys: Vec<String> = client(&moto)
@@ -84,10 +74,7 @@ async fn s3_store_publish_fetch_rollback() {
 async fn s3_store_verifies_checksums_and_refetches_corrupted_cache() {
     let moto = common::Moto::start();
     let work = tempfile::tempdir().unwrap();
-    let test = "s3_store_verifies_checksums_and_refetches_corrupted_cache";
-    let Some((a, _)) = models(test, work.path()) else {
-        return;
-    };
+    let (a, _) = common::model_pair(work.path());
     let cache = work.path().join("cache");
     let store = store(&moto, "medsec-models", &cache).await;
     let version = store.publish(&a).await.unwrap();
@@ -125,9 +112,7 @@ async fn s3_store_verifies_checksums_and_refetches_corrupted_cache() {
 async fn s3_store_watcher_swaps_without_dropping_work() {
     let moto = common::Moto::start();
     let work = tempfile::tempdir().unwrap();
-    let Some((a, b)) = models("s3_store_watcher_swaps_without_dropping_work", work.path()) else {
-        return;
-    };
+    let (a, b) = common::model_pair(work.path());
     let store = store(&moto, "medsec-models", &work.path().join("cache")).await;
     store.publish(&a).await.unwrap();
     common::exercise_watcher(store, &b).await;
@@ -137,9 +122,7 @@ async fn s3_store_watcher_swaps_without_dropping_work() {
 async fn s3_pointer_poll_is_conditional() {
     let moto = common::Moto::start();
     let work = tempfile::tempdir().unwrap();
-    let Some((a, b)) = models("s3_pointer_poll_is_conditional", work.path()) else {
-        return;
-    };
+    let (a, b) = common::model_pair(work.path());
     let store = store(&moto, "medsec-models", &work.path().join("cache")).await;
     assert_eq!(
         store.poll_pointer(None).await.unwrap(),

@@ -287,3 +287,29 @@ pub async fn exercise_watcher<S: medsec_model::ModelStore + 'static>(store: S, n
     assert_eq!(watcher.last_error(), None);
     assert_eq!(watcher.poll().await.unwrap(), None, "nothing new to load");
 }
+
+/// Copies the model directory `from` to `to` (manifest and model file),
+/// applying `edit` to the manifest.
+pub fn copy_model(from: &Path, to: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    std::fs::create_dir_all(to).unwrap();
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(from.join("manifest.json")).unwrap()).unwrap();
+    let file = m["model_file"].as_str().unwrap().to_owned();
+    std::fs::copy(from.join(&file), to.join(&file)).unwrap();
+    edit(&mut m);
+    write_manifest(to, &m);
+}
+
+/// Two servable model directories of versions 2026.11.27-1 and -2 that
+/// predict differently: the shipped model, and the same graph fed from the
+/// CVSS v3.0 vector only (a manifest change, so the checksum still holds).
+pub fn model_pair(work: &Path) -> (PathBuf, PathBuf) {
+    let shipped = shipped_model().expect("models/exploitation/manifest.json is missing");
+    let (a, b) = (work.join("a"), work.join("b"));
+    copy_model(&shipped, &a, |m| m["version"] = "2026.11.27-1".into());
+    copy_model(&shipped, &b, |m| {
+        m["version"] = "2026.11.27-2".into();
+        m["cvss_v3_preference"] = serde_json::json!(["cna_v3.0"]);
+    });
+    (a, b)
+}
