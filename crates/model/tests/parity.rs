@@ -166,3 +166,73 @@ fn shipped_model_features_and_probabilities_match_the_pipeline() {
     assert!(max_live <= 1e-5, "tract vs onnxruntime: {max_live}");
     eprintln!("{test}: max |tract - onnxruntime (live)| = {max_live:e}");
 }
+
+/// Every row of the knowledge-base summary the pipeline trains on (about
+/// 44,000 CVEs): the Rust features equal the pipeline's own `features.py`,
+/// run live from scripts/ml in its venv, bit for bit.
+#[test]
+fn features_match_the_pipeline_on_every_summary_row() {
+    let test = "features_match_the_pipeline_on_every_summary_row";
+    let Some(data) = medsec_testdata::require(test) else {
+        return;
+    };
+    let summary = data.join("vulns/nvd-summary/vulnrichment_summary.derived.csv.gz");
+    let cache = std::env::var_os("MEDSEC_CACHE_DIR").map_or_else(
+        || {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/medsec")
+        },
+        std::path::PathBuf::from,
+    );
+    let python = cache.join("ml-venv/bin/python");
+    if !python.is_file() {
+        medsec_testdata::say_skipped(test, "training venv missing (run scripts/ml/train)");
+        return;
+    }
+    let dir = common::shipped_model().expect("models/exploitation/manifest.json is missing");
+    let model = Model::load(&dir).unwrap();
+    let width = model.features().width();
+
+    let scripts_ml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/ml");
+    let out = std::process::Command::new(&python)
+        .arg(common::support("pipeline_features.py"))
+        .arg(&scripts_ml)
+        .arg(dir.join("manifest.json"))
+        .arg(&summary)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pipeline_features.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: Vec<f32> = out
+        .stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+
+    let bytes = medsec_testdata::read(&summary);
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    let mut rows = 0;
+    for (i, row) in reader.records().enumerate() {
+        let row = row.unwrap();
+        let built = model.features().build(&input_of(&row, &headers));
+        let want = expected
+            .get(i * width..(i + 1) * width)
+            .expect("the pipeline returned fewer rows");
+        for (j, (b, e)) in built.iter().zip(want).enumerate() {
+            assert!(
+                b.to_bits() == e.to_bits(),
+                "row {i} ({}): feature {} is {b}, the pipeline has {e}",
+                &row[0],
+                model.features().names()[j]
+            );
+        }
+        rows += 1;
+    }
+    assert_eq!(rows * width, expected.len(), "row counts differ");
+    assert!(rows > 40_000, "only {rows} rows");
+    eprintln!("{test}: {rows} rows x {width} features identical");
+}
