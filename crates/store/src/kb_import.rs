@@ -201,6 +201,28 @@ pub struct ImportSummary {
     /// The generation written, `None` when nothing changed.
     pub generation: Option<i64>,
     pub elapsed: Duration,
+    /// Per input, in order: its kind, path, records read and time taken.
+    pub inputs: Vec<InputTiming>,
+}
+
+/// How long one input took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputTiming {
+    pub kind: FeedKind,
+    pub path: PathBuf,
+    pub records: u64,
+    pub elapsed: Duration,
+}
+
+impl InputTiming {
+    pub fn records_per_second(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 {
+            self.records as f64 / secs
+        } else {
+            0.0
+        }
+    }
 }
 
 impl ImportSummary {
@@ -396,7 +418,15 @@ pub async fn import(
     };
     let mut outcome = Ok(());
     for input in inputs {
+        let started = Instant::now();
         outcome = importer.input(input).await;
+        let timing = InputTiming {
+            kind: input.kind,
+            path: input.path.clone(),
+            records: importer.current.records_read,
+            elapsed: started.elapsed(),
+        };
+        importer.summary.inputs.push(timing);
         if outcome.is_err() {
             break;
         }
@@ -446,6 +476,13 @@ impl Importer<'_, '_> {
 
     async fn input(&mut self, input: &FeedInput) -> Result<(), StoreError> {
         let kind = input.kind;
+        self.current = Progress {
+            kind: kind.as_str(),
+            files_done: 0,
+            files_total: None,
+            records_read: 0,
+            records_done: 0,
+        };
         let files = match list_files(&input.path, kind) {
             Ok(files) => files,
             Err(reason) => {
@@ -458,13 +495,7 @@ impl Importer<'_, '_> {
                 return Ok(());
             }
         };
-        self.current = Progress {
-            kind: kind.as_str(),
-            files_done: 0,
-            files_total: Some(files.len() as u64),
-            records_read: 0,
-            records_done: 0,
-        };
+        self.current.files_total = Some(files.len() as u64);
         self.report();
         match kind {
             FeedKind::Nvd | FeedKind::Cve5 | FeedKind::Osv => self.vulns(kind, &files).await,
