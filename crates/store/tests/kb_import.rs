@@ -533,6 +533,8 @@ async fn newer_records_replace_older_are_ignored_and_bad_ones_are_rejected() {
     let newer = s.doc(0, |v| {
         v["modified"] = "2099-01-01T00:00:00Z".into();
         v["summary"] = "changed summary".into();
+        v["references"] =
+            serde_json::json!([{"type": "WEB", "url": "https://example.org/changed"}]);
     });
     let summary = run(&mut conn, &osv(s.write("newer", &[newer])), small).await;
     let o = &summary.sources["osv"];
@@ -548,6 +550,14 @@ async fn newer_records_replace_older_are_ignored_and_bad_ones_are_rejected() {
         .await
         .expect("row");
     assert_eq!(row.as_deref(), Some("changed summary"));
+    // The children were replaced with the record.
+    let urls: Vec<String> = kb::vulnerability_references::table
+        .filter(kb::vulnerability_references::vulnerability_id.eq(s.id(0)))
+        .select(kb::vulnerability_references::url)
+        .load(&mut conn)
+        .await
+        .expect("references");
+    assert_eq!(urls, ["https://example.org/changed"]);
 
     // Older modified: ignored, nothing changes, the generation stays.
     let older = s.doc(1, |v| {
