@@ -386,6 +386,11 @@ struct Importer<'c, 'p> {
 /// Imports `inputs` in order; see the module documentation. Errors are
 /// returned only when the database fails as a whole (connection, lock,
 /// generation); bad files and records are in the summary.
+///
+/// Files are read with blocking I/O between database round trips, which
+/// suits a CLI or a worker task of its own. The import holds a session
+/// advisory lock until it returns: if its future is dropped midway, close
+/// the connection rather than return it to a pool.
 pub async fn import(
     conn: &mut AsyncPgConnection,
     inputs: &[FeedInput],
