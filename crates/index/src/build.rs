@@ -136,7 +136,7 @@ impl IndexBuilder {
         let mut arena: Vec<u8> = Vec::new();
         let mut record_ends: Vec<u64> = Vec::with_capacity(kept.len());
         let mut unencodable = 0u64;
-        kept.retain(|v| match postcard::to_allocvec(v) {
+        kept.retain(|v| match crate::index::pack_record(v) {
             Ok(bytes) => {
                 arena.extend_from_slice(&bytes);
                 record_ends.push(arena.len() as u64);

@@ -93,6 +93,37 @@ impl PartialEq for Store {
     }
 }
 
+/// Largest decoded record accepted; far above any real one, it bounds the
+/// allocation a damaged length could ask for.
+const MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// A record as the store holds it: its (id, source) in postcard, readable
+/// for binary search without unpacking, then the whole record in postcard,
+/// LZ4-compressed, after its length (u32, little-endian).
+pub(crate) fn pack_record(v: &VulnRecord) -> Result<Vec<u8>, postcard::Error> {
+    let mut out = postcard::to_allocvec(&(&v.id, v.source))?;
+    let body = postcard::to_allocvec(v)?;
+    let len = u32::try_from(body.len()).map_err(|_| postcard::Error::SerializeBufferFull)?;
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&lz4_flex::block::compress(&body));
+    Ok(out)
+}
+
+fn unpack_record(bytes: &[u8]) -> Result<VulnRecord, String> {
+    let (_, rest) = postcard::take_from_bytes::<(&str, Source)>(bytes)
+        .map_err(|e| format!("record key: {e}"))?;
+    let (len, packed) = rest
+        .split_first_chunk::<4>()
+        .ok_or_else(|| "record length is cut off".to_owned())?;
+    let len = u32::from_le_bytes(*len) as usize;
+    // LZ4 expands at most 255-fold.
+    if len > MAX_RECORD_BYTES || len > packed.len().saturating_mul(255).saturating_add(16) {
+        return Err(format!("record length {len} is implausible"));
+    }
+    let body = lz4_flex::block::decompress(packed, len).map_err(|e| format!("LZ4: {e}"))?;
+    postcard::from_bytes(&body).map_err(|e| e.to_string())
+}
+
 /// The read-optimised matching index. Build it with
 /// [`crate::IndexBuilder`] or load it from a snapshot.
 #[derive(Debug, Clone, PartialEq)]
@@ -240,7 +271,7 @@ impl Index {
         let bytes = self
             .record_bytes(i)
             .ok_or_else(|| err("outside the record store".to_owned()))?;
-        postcard::from_bytes(bytes).map_err(|e| err(e.to_string()))
+        unpack_record(bytes).map_err(err)
     }
 
     /// Decodes every record once: what a caller that must trust every
