@@ -45,6 +45,12 @@ fn main() {
         format!("generated {GENERATED_COMPONENTS} components (CycloneDX 1.6 JSON)"),
         generated,
     ));
+    let generated_spdx = scratch_dir().join("generated-100k.spdx.json");
+    write_generated_spdx(&generated_spdx, GENERATED_COMPONENTS);
+    inputs.push((
+        format!("generated {GENERATED_COMPONENTS} packages (SPDX 2.3 JSON)"),
+        generated_spdx,
+    ));
 
     println!(
         "{:<58} {:>9} {:>10} {:>10} {:>9} {:>10} {:>9} {:>9}",
