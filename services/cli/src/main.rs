@@ -36,6 +36,9 @@ enum Command {
     Version(commands::version::VersionCommand),
     /// Parse and score a CVSS v2/v3.0/v3.1/v4.0 vector.
     Cvss(commands::cvss::CvssArgs),
+    /// The vulnerability knowledge base: migrate, import, export, sync, info.
+    #[command(subcommand)]
+    Db(commands::db::DbCommand),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Purl(cmd) => commands::purl::run(cmd),
         Command::Version(cmd) => commands::version::run(cmd),
         Command::Cvss(args) => commands::cvss::run(args),
+        Command::Db(cmd) => commands::db::run(cmd),
     };
     match result {
         Ok(code) => code,

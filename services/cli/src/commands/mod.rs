@@ -1,5 +1,6 @@
 pub mod batch;
 pub mod cvss;
+pub mod db;
 pub mod purl;
 pub mod sbom;
 pub mod version;
