@@ -234,6 +234,15 @@ impl FeatureBuilder {
         let facts = Facts::of(input, &self.preference);
         out.extend(self.features.iter().map(|f| f.value(&facts) as f32));
     }
+
+    /// Writes the feature row of `input` into `row` (of length
+    /// [`Self::width`]; extra slots are left alone, missing ones skipped).
+    pub fn write_row(&self, input: &ExploitInput, row: &mut [f32]) {
+        let facts = Facts::of(input, &self.preference);
+        for (slot, f) in row.iter_mut().zip(&self.features) {
+            *slot = f.value(&facts) as f32;
+        }
+    }
 }
 
 /// The vector chosen for one family: its metrics as written, and the

@@ -17,7 +17,7 @@ mod watcher;
 
 pub use error::{ModelError, Result};
 pub use features::{ExploitInput, FeatureBuilder, SourcedCvss};
-pub use inference::{Model, MANIFEST_FILE};
+pub use inference::{Model, CHUNK_ROWS, MANIFEST_FILE};
 pub use manifest::{
     is_version, sha256_hex, InputSpec, Manifest, OutputSpec, FEATURE_SCHEMA_VERSION,
 };

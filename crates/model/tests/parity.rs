@@ -40,7 +40,12 @@ fn tract_matches_onnxruntime_on_tiny_model() {
     let dir = tempfile::tempdir().unwrap();
     common::tiny_model(&python, dir.path(), "2026.11.27-1", 11);
     let model = Model::load(dir.path()).unwrap();
-    let rows = rows(500, model.features().width(), 42);
+    // Past one fixed-size chunk, so both plans run.
+    let rows = rows(
+        medsec_model::CHUNK_ROWS * 2 + 37,
+        model.features().width(),
+        42,
+    );
     let expected = common::ort_predict(&python, dir.path(), &rows);
     let flat: Vec<f32> = rows.concat();
     let batched = model.predict_rows(&flat).unwrap();
@@ -216,9 +221,11 @@ fn features_match_the_pipeline_on_every_summary_row() {
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let headers = reader.headers().unwrap().clone();
     let mut rows = 0;
+    let mut inputs = Vec::new();
     for (i, row) in reader.records().enumerate() {
         let row = row.unwrap();
-        let built = model.features().build(&input_of(&row, &headers));
+        inputs.push(input_of(&row, &headers));
+        let built = model.features().build(&inputs[i]);
         let want = expected
             .get(i * width..(i + 1) * width)
             .expect("the pipeline returned fewer rows");
@@ -235,4 +242,20 @@ fn features_match_the_pipeline_on_every_summary_row() {
     assert_eq!(rows * width, expected.len(), "row counts differ");
     assert!(rows > 40_000, "only {rows} rows");
     eprintln!("{test}: {rows} rows x {width} features identical");
+
+    // And the model on all of them: tract (in fixed-size chunks and the
+    // remainder) against onnxruntime on the pipeline's matrix.
+    let Some(ort) = common::python(test) else {
+        return;
+    };
+    let tract = model.predict(&inputs).unwrap();
+    let reference = common::ort_predict_bin(&ort, &dir, &expected);
+    assert_eq!(tract.len(), reference.len());
+    let max = tract
+        .iter()
+        .zip(&reference)
+        .map(|(t, o)| (t - o).abs())
+        .fold(0f32, f32::max);
+    assert!(max <= 1e-5, "tract vs onnxruntime: {max}");
+    eprintln!("{test}: max |tract - onnxruntime| over {rows} rows = {max:e}");
 }

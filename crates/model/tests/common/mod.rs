@@ -92,6 +92,34 @@ pub fn ort_predict(python: &Path, dir: &Path, rows: &[Vec<f32>]) -> Vec<f32> {
         .collect()
 }
 
+/// onnxruntime's probabilities for `rows` (row-major, the model's width),
+/// exchanged as raw float32.
+pub fn ort_predict_bin(python: &Path, dir: &Path, rows: &[f32]) -> Vec<f32> {
+    let m = manifest(dir);
+    let mut child = Command::new(python)
+        .arg(support("ort.py"))
+        .arg("predict-bin")
+        .arg(dir.join(&m.model_file))
+        .arg(&m.input.name)
+        .arg(&m.output.name)
+        .arg(m.output.column.to_string())
+        .arg(m.input.width.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run ort.py");
+    let bytes: Vec<u8> = rows.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success(), "ort.py predict-bin failed");
+    out.stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
 /// A moto S3 server on a free port, killed on drop.
 pub struct Moto {
     child: Child,

@@ -4,6 +4,8 @@ usage:
   ort.py predict MODEL INPUT OUTPUT COLUMN WIDTH   rows on stdin, one per
       line, comma-separated floats; prints each row's probability (repr of
       the float32) one per line.
+  ort.py predict-bin MODEL INPUT OUTPUT COLUMN WIDTH   the same with raw
+      little-endian float32 rows on stdin and probabilities on stdout.
   ort.py bench MODEL INPUT OUTPUT WIDTH BATCH SECONDS   prints rows/s of
       repeated runs on one random batch (one intra-op thread, like tract).
 """
@@ -29,6 +31,11 @@ if mode == "predict":
     (probs,) = session(model).run([out], {inp: x})
     for p in probs[:, int(column)]:
         print(repr(float(p)))
+elif mode == "predict-bin":
+    model, inp, out, column, width = sys.argv[2:7]
+    x = np.frombuffer(sys.stdin.buffer.read(), dtype="<f4").reshape(-1, int(width))
+    (probs,) = session(model).run([out], {inp: x})
+    sys.stdout.buffer.write(np.ascontiguousarray(probs[:, int(column)], dtype="<f4").tobytes())
 elif mode == "bench":
     model, inp, out, width, batch, seconds = sys.argv[2:8]
     sess = session(model)
