@@ -126,6 +126,7 @@ fn every_sbom_that_parses_is_fully_covered() {
     };
     let (mut parsed, mut rejected, mut components, mut findings) = (0, 0, 0, 0);
     let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     for p in medsec_testdata::files_under(&f.data.join("sboms")) {
         let Ok(sbom) = medsec_sbom::parse(&medsec_testdata::read(&p)) else {
             rejected += 1;
@@ -136,6 +137,11 @@ fn every_sbom_that_parses_is_fully_covered() {
         parsed += 1;
         components += sbom.components.len();
         findings += a.findings.len();
+        for r in a.findings.iter().flat_map(|x| &x.reasons) {
+            *kinds
+                .entry(format!("{:?} {:?}", r.identifier_kind, r.confidence))
+                .or_default() += 1;
+        }
         for c in &a.coverage.components {
             let key = match &c.status {
                 CoverageStatus::NotCheckable { reason, .. } => format!("not-checkable {reason:?}"),
@@ -145,7 +151,7 @@ fn every_sbom_that_parses_is_fully_covered() {
         }
     }
     println!(
-        "{parsed} SBOMs analysed ({rejected} did not parse): {components} components, {findings} findings; {statuses:?}"
+        "{parsed} SBOMs analysed ({rejected} did not parse): {components} components, {findings} findings; {statuses:?}; reasons {kinds:?}"
     );
     assert!(parsed >= 50, "{parsed}");
     assert!(findings > 0);
@@ -597,4 +603,153 @@ fn timing_of_the_largest_sbom() {
         t.elapsed()
     );
     check_coverage(LARGE[0], &sbom, &a);
+}
+
+/// An NVD record, in API 2.0 form, whose one criterion covers `product`
+/// of vendor `medsec_test` up to and including `version`.
+fn nvd_record(cve: &str, product: &str, version: &str) -> String {
+    serde_json::json!({
+        "id": cve,
+        "sourceIdentifier": "test",
+        "published": "2020-01-01T00:00:00.000",
+        "lastModified": "2020-01-01T00:00:00.000",
+        "vulnStatus": "Analyzed",
+        "descriptions": [{"lang": "en", "value": "test"}],
+        "metrics": {},
+        "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [{
+            "vulnerable": true,
+            "criteria": format!("cpe:2.3:a:medsec_test:{product}:*:*:*:*:*:*:*:*"),
+            "versionEndIncluding": version,
+            "matchCriteriaId": "00000000-0000-0000-0000-000000000000"
+        }]}]}],
+        "references": []
+    })
+    .to_string()
+}
+
+#[test]
+fn purl_and_cpe_reasons_merge_into_one_finding() {
+    let Some(f) = fixture("purl_and_cpe_reasons_merge_into_one_finding") else {
+        return;
+    };
+    let mut sbom = large(f, LARGE[1]);
+    let before = analyse(f, &sbom, &DeviceContext::default());
+    // A component with a purl finding reported under a CVE that merges a
+    // GHSA, and one whose purl is decided not affected by such a group.
+    let hit = before
+        .findings
+        .iter()
+        .find(|x| {
+            x.id.starts_with("CVE-")
+                && x.reasons
+                    .iter()
+                    .any(|r| r.vulnerability.starts_with("GHSA-"))
+        })
+        .expect("a GHSA finding under its CVE");
+    let mut miss = None;
+    for c in sbom
+        .components
+        .iter()
+        .filter(|c| c.reference != hit.component.reference)
+    {
+        let Some(p) = c
+            .purl_canonical
+            .as_deref()
+            .and_then(|p| PackageUrl::parse(p).ok())
+        else {
+            continue;
+        };
+        let Ok(found) = f.index.affected_by(&p) else {
+            continue;
+        };
+        let not = found.into_iter().find(|x| {
+            x.verdict == medsec_index::Verdict::NotAffected
+                && x.exact_order
+                && f.index.canonical_id(&x.id).starts_with("CVE-")
+        });
+        if let Some(x) = not {
+            let owned = (c.reference.clone(), f.index.canonical_id(&x.id).to_owned());
+            miss = Some(owned);
+            break;
+        }
+    }
+    let (miss_ref, miss_cve) = miss.expect("a not-affected verdict under a CVE");
+    // Rebuild the index with NVD records for both CVEs that the added
+    // CPEs match.
+    let hit_version = hit.component.version.clone().unwrap();
+    let miss_version = sbom
+        .components
+        .iter()
+        .find(|c| c.reference == miss_ref)
+        .and_then(|c| c.version.clone())
+        .unwrap();
+    let mut records = common::load(&f.data);
+    for (cve, product, version) in [
+        (&hit.id, "hit", &hit_version),
+        (&miss_cve, "miss", &miss_version),
+    ] {
+        let got =
+            medsec_kb::nvd::read(nvd_record(cve, product, version).as_bytes(), "test").unwrap();
+        records
+            .vulns
+            .retain(|v| !(v.id == *cve && v.source == medsec_kb::Source::Nvd));
+        records.vulns.extend(got.records);
+    }
+    let index = common::builder(records).build(2);
+    let scope = KnowledgeScope::from_index(&index);
+    for c in &mut sbom.components {
+        if c.reference == hit.component.reference {
+            c.cpes.push(format!(
+                "cpe:2.3:a:medsec_test:hit:{hit_version}:*:*:*:*:*:*:*"
+            ));
+        } else if c.reference == miss_ref {
+            c.cpes.push(format!(
+                "cpe:2.3:a:medsec_test:miss:{miss_version}:*:*:*:*:*:*:*"
+            ));
+        }
+    }
+    let after = Analyser::new(&index, &scope).analyse(
+        &sbom,
+        &DeviceContext::default(),
+        &Options::default(),
+    );
+    check_coverage("with CPEs", &sbom, &after);
+    // One finding with both reasons.
+    let merged: Vec<_> = after
+        .findings
+        .iter()
+        .filter(|x| x.component.reference == hit.component.reference && x.id == hit.id)
+        .collect();
+    assert_eq!(merged.len(), 1);
+    let kinds: BTreeSet<IdentifierKind> = merged[0]
+        .reasons
+        .iter()
+        .map(|r| r.identifier_kind)
+        .collect();
+    assert!(
+        kinds.contains(&IdentifierKind::Purl) && kinds.contains(&IdentifierKind::Cpe),
+        "{kinds:?}"
+    );
+    assert_eq!(merged[0].confidence, medsec_engine::Confidence::High);
+    let cpe_reason = merged[0]
+        .reasons
+        .iter()
+        .find(|r| r.identifier_kind == IdentifierKind::Cpe)
+        .unwrap();
+    assert_eq!(cpe_reason.version_order, "generic");
+    assert_eq!(cpe_reason.confidence, medsec_engine::Confidence::Medium);
+    // The purl's exact "not affected" wins over the generic CPE match.
+    assert!(!after
+        .findings
+        .iter()
+        .any(|x| x.component.reference == miss_ref && x.id == miss_cve));
+    let cov = after
+        .coverage
+        .components
+        .iter()
+        .find(|c| c.component.reference == miss_ref)
+        .unwrap();
+    assert!(cov.overridden_by_purl.contains(&miss_cve), "{cov:?}");
+    // Nothing else changed.
+    assert_eq!(after.findings.len(), before.findings.len());
 }
