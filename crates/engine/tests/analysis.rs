@@ -753,3 +753,62 @@ fn purl_and_cpe_reasons_merge_into_one_finding() {
     // Nothing else changed.
     assert_eq!(after.findings.len(), before.findings.len());
 }
+
+#[test]
+fn not_checkable_reasons() {
+    let Some(f) = fixture("not_checkable_reasons") else {
+        return;
+    };
+    use medsec_engine::NotCheckableReason as R;
+    let sbom = large(f, LARGE[2]);
+    let before = analyse(f, &sbom, &DeviceContext::default());
+    // An npm component with findings, to strip of its version.
+    let npm = sbom
+        .components
+        .iter()
+        .zip(&before.coverage.components)
+        .find(|(c, k)| {
+            k.findings > 0
+                && c.purl_canonical
+                    .as_deref()
+                    .is_some_and(|p| p.starts_with("pkg:npm/"))
+        })
+        .map(|(c, _)| c.clone())
+        .expect("an npm component with findings");
+    let template = sbom.components[0].clone();
+    let mut cases = Vec::new();
+    let mut c = template.clone();
+    (c.purl, c.purl_canonical, c.cpes) = (None, None, vec![]);
+    cases.push((c, R::NoIdentifier));
+    let mut c = template.clone();
+    (c.purl, c.purl_canonical, c.cpes) = (Some("pkg:".into()), None, vec!["cpe:9.9:x".into()]);
+    cases.push((c, R::UnparseableIdentifier));
+    let mut c = template.clone();
+    let generic = "pkg:generic/firmware@1.0".to_owned();
+    (c.purl, c.purl_canonical, c.cpes) = (Some(generic.clone()), Some(generic), vec![]);
+    cases.push((c, R::NoKnowledgeBaseData));
+    let mut c = npm.clone();
+    let unversioned = c
+        .purl_canonical
+        .as_deref()
+        .unwrap()
+        .split('@')
+        .collect::<Vec<_>>();
+    // `pkg:npm/%40scope/name@1.0` keeps its scope; only the version goes.
+    let p = unversioned[..unversioned.len() - 1].join("@");
+    (c.purl, c.purl_canonical, c.version) = (Some(p.clone()), Some(p), None);
+    cases.push((c, R::OnlyUnresolvable));
+    let mut test = sbom.clone();
+    test.components = cases.iter().map(|(c, _)| c.clone()).collect();
+    let a = analyse(f, &test, &DeviceContext::default());
+    check_coverage("cases", &test, &a);
+    for ((_, want), got) in cases.iter().zip(&a.coverage.components) {
+        match &got.status {
+            CoverageStatus::NotCheckable { reason, detail } => {
+                assert_eq!(reason, want, "{detail}");
+            }
+            other => panic!("{want:?}: {other:?}"),
+        }
+    }
+    assert!(a.findings.is_empty());
+}
