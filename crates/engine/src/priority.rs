@@ -277,3 +277,61 @@ pub fn factors(
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: ExploitSignals<'_>) -> f64 {
+        RuleExploitability.assess(&s).probability
+    }
+
+    #[test]
+    fn rule_takes_kev_then_epss_then_cvss() {
+        let v31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+        let both = ExploitSignals {
+            kev: true,
+            epss_score: Some(0.01),
+            epss_percentile: Some(0.1),
+            cvss_vector: Some(v31),
+        };
+        assert_eq!(p(both.clone()), 1.0);
+        let epss = ExploitSignals { kev: false, ..both };
+        assert_eq!(p(epss.clone()), 0.2);
+        let top = ExploitSignals {
+            epss_percentile: Some(0.97),
+            ..epss.clone()
+        };
+        assert_eq!(p(top), 0.9);
+        let cvss = ExploitSignals {
+            epss_score: None,
+            epss_percentile: None,
+            ..epss
+        };
+        assert_eq!(p(cvss.clone()), 0.6);
+        let local = ExploitSignals {
+            cvss_vector: Some("CVSS:4.0/AV:L/AC:H/AT:P/PR:H/UI:A/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            ..cvss.clone()
+        };
+        let want = 0.6 * 0.4 * 0.6 * 0.6 * 0.4 * 0.7;
+        assert!((p(local) - want).abs() < 1e-12);
+        let v2 = ExploitSignals {
+            cvss_vector: Some("AV:N/AC:M/Au:S/C:P/I:P/A:P"),
+            ..cvss.clone()
+        };
+        assert!((p(v2) - 0.6 * 0.8 * 0.7).abs() < 1e-12);
+        let none = ExploitSignals {
+            cvss_vector: Some("not a vector"),
+            ..cvss
+        };
+        assert_eq!(p(none), 0.3);
+    }
+
+    #[test]
+    fn bands() {
+        assert_eq!(Priority::from_score(70.0), Priority::Critical);
+        assert_eq!(Priority::from_score(69.9), Priority::High);
+        assert_eq!(Priority::from_score(30.0), Priority::Medium);
+        assert_eq!(Priority::from_score(29.9), Priority::Low);
+    }
+}

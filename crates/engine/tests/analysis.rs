@@ -603,6 +603,16 @@ fn timing_of_the_largest_sbom() {
         t.elapsed()
     );
     check_coverage(LARGE[0], &sbom, &a);
+    let count =
+        |p: &dyn Fn(&medsec_engine::Finding) -> bool| a.findings.iter().filter(|x| p(x)).count();
+    println!(
+        "enriched: {} with CVSS, {} EPSS, {} KEV, {} CWE, {} nearest fix",
+        count(&|x| x.cvss_score.is_some()),
+        count(&|x| x.enrichment.epss.is_some()),
+        count(&|x| x.enrichment.kev.is_some()),
+        count(&|x| !x.enrichment.cwes.is_empty()),
+        count(&|x| x.enrichment.nearest_fixed.is_some()),
+    );
 }
 
 /// An NVD record, in API 2.0 form, whose one criterion covers `product`
