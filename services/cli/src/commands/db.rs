@@ -487,11 +487,19 @@ impl Info {
 }
 
 fn info_snapshot(file: &Path, json: bool) -> CommandResult {
+    let started = Instant::now();
     let bytes = std::fs::read(file)
         .with_context(|| format!("cannot read {}", file.display()))
         .map_err(Failure::io)?;
     let index = medsec_index::from_snapshot_vec(bytes)
         .map_err(|e| Failure::rejected(anyhow!("{}: {e}", file.display())))?;
+    // On stderr, so the report itself stays comparable with the database's.
+    eprintln!(
+        "loaded {} in {:.3} s, peak RSS {}",
+        file.display(),
+        started.elapsed().as_secs_f64(),
+        peak_rss().map_or_else(|| "unknown".to_owned(), |k| format!("{k} KiB"))
+    );
     let mut counts = BTreeMap::new();
     let mut newest: Option<String> = None;
     for rec in index.records_iter() {
@@ -586,4 +594,11 @@ async fn info_db(url: &str, json: bool) -> CommandResult {
         newest_modified: newest.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
     }
     .print(json)
+}
+
+/// The process's peak resident set (`VmHWM`, Linux), in KiB.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -167,9 +167,7 @@ impl DbSink {
         let (kind, ext) = match doc.source {
             SourceKind::Nvd => (FeedKind::Nvd, "json"),
             SourceKind::Osv => (FeedKind::Osv, "json"),
-            SourceKind::Kev if doc.url.to_ascii_lowercase().contains(".csv") => {
-                (FeedKind::Kev, "csv")
-            }
+            // medsec-sync checks the KEV catalog as JSON before handing it on.
             SourceKind::Kev => (FeedKind::Kev, "json"),
             // The EPSS reader recognises gzip by its magic bytes.
             SourceKind::Epss => (FeedKind::Epss, "csv"),
