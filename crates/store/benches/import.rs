@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use diesel::ExpressionMethods;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use medsec_store::kb_import::{import, FeedInput, FeedKind, ImportOptions};
 use medsec_test_db::TestDatabase;
@@ -130,8 +131,6 @@ async fn baseline(conn: &mut AsyncPgConnection, rows: usize, width: usize) -> Du
     }
     started.elapsed()
 }
-
-use diesel::ExpressionMethods;
 
 fn medsec_bin() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("MEDSEC_BIN") {
