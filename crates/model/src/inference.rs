@@ -15,10 +15,10 @@ use crate::manifest::Manifest;
 /// File name of the manifest in a model directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
-/// Rows per run of the plan optimised for a fixed batch size: a concrete
-/// shape lets tract skip the symbolic-shape work (about a third of the run
-/// time of a large batch). Larger batches run in chunks of it, the rest
-/// through the plan with a symbolic batch.
+/// Rows per run: larger batches run in chunks of this many, which bounds
+/// the memory of one run. (A second plan typed for exactly this batch was
+/// faster in isolation but, after runs of small batches, an order of
+/// magnitude slower; one plan with a symbolic batch is steady.)
 pub const CHUNK_ROWS: usize = 1024;
 
 /// A model ready to serve. Cheap to share behind an `Arc`; `predict` takes
@@ -29,8 +29,6 @@ pub struct Model {
     features: FeatureBuilder,
     /// `[batch, width]`, any batch.
     plan: Arc<TypedRunnableModel>,
-    /// `[CHUNK_ROWS, width]`.
-    chunk_plan: Arc<TypedRunnableModel>,
 }
 
 fn onnx_err(context: &str) -> impl Fn(TractError) -> ModelError + '_ {
@@ -65,13 +63,11 @@ impl Model {
         let graph = Self::graph(&manifest, model_bytes)?;
         let width = TDim::from(manifest.input.width as i64);
         let batch = TDim::from(graph.sym("batch"));
-        let plan = Self::plan(&manifest, graph.clone(), batch, width.clone())?;
-        let chunk_plan = Self::plan(&manifest, graph, TDim::from(CHUNK_ROWS as i64), width)?;
+        let plan = Self::plan(&manifest, graph, batch, width)?;
         Ok(Self {
             manifest,
             features,
             plan,
-            chunk_plan,
         })
     }
 
@@ -242,12 +238,10 @@ impl Model {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let plan = if n == CHUNK_ROWS {
-            &self.chunk_plan
-        } else {
-            &self.plan
-        };
-        let outputs = plan.run(tvec![input.into()]).map_err(onnx_err("run"))?;
+        let outputs = self
+            .plan
+            .run(tvec![input.into()])
+            .map_err(onnx_err("run"))?;
         let out = outputs.first().ok_or_else(|| ModelError::Onnx {
             context: "run".into(),
             message: "no output".into(),

@@ -40,7 +40,7 @@ fn tract_matches_onnxruntime_on_tiny_model() {
     let dir = tempfile::tempdir().unwrap();
     common::tiny_model(&python, dir.path(), "2026.11.27-1", 11);
     let model = Model::load(dir.path()).unwrap();
-    // Past one fixed-size chunk, so both plans run.
+    // Past one chunk, so a batch runs in several.
     let rows = rows(
         medsec_model::CHUNK_ROWS * 2 + 37,
         model.features().width(),
@@ -243,8 +243,8 @@ fn features_match_the_pipeline_on_every_summary_row() {
     assert!(rows > 40_000, "only {rows} rows");
     eprintln!("{test}: {rows} rows x {width} features identical");
 
-    // And the model on all of them: tract (in fixed-size chunks and the
-    // remainder) against onnxruntime on the pipeline's matrix.
+    // And the model on all of them: tract (in chunks) against onnxruntime
+    // on the pipeline's matrix.
     let Some(ort) = common::python(test) else {
         return;
     };

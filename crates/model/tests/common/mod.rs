@@ -158,7 +158,10 @@ impl Moto {
         // machine its start has been seen to take well over 30 s.
         let deadline = Instant::now() + Duration::from_secs(120);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start within 120 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start within 120 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         moto
