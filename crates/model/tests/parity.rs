@@ -67,7 +67,8 @@ fn tract_matches_onnxruntime_on_tiny_model() {
     );
 }
 
-/// The raw fields of a `parity.csv` row as the engine would fill them.
+/// The raw fields of a CVE (a row of the shared vulnrichment summary) as
+/// the engine would fill them.
 fn input_of(row: &csv::StringRecord, headers: &csv::StringRecord) -> medsec_model::ExploitInput {
     use medsec_model::{ExploitInput, SourcedCvss};
     let field = |name: &str| {
@@ -75,7 +76,7 @@ fn input_of(row: &csv::StringRecord, headers: &csv::StringRecord) -> medsec_mode
             .iter()
             .position(|h| h == name)
             .and_then(|i| row.get(i))
-            .unwrap_or_else(|| panic!("parity.csv has no column {name}"))
+            .unwrap_or_else(|| panic!("the summary has no column {name}"))
             .to_owned()
     };
     let opt = |name: &str| Some(field(name)).filter(|s| !s.is_empty());
@@ -111,6 +112,24 @@ fn shipped_model_features_and_probabilities_match_the_pipeline() {
     let test = "shipped_model_features_and_probabilities_match_the_pipeline";
     let dir = common::shipped_model().expect("models/exploitation/manifest.json is missing");
     let model = Model::load(&dir).unwrap();
+    // parity.csv holds only ids, the pipeline's feature vectors and
+    // probabilities; the raw fields come from the shared data in place.
+    let Some(data) = medsec_testdata::require(test) else {
+        return;
+    };
+    let summary_bytes =
+        medsec_testdata::read(&data.join("vulns/nvd-summary/vulnrichment_summary.derived.csv.gz"));
+    let mut summary = csv::Reader::from_reader(&summary_bytes[..]);
+    let summary_headers = summary.headers().unwrap().clone();
+    let id_column = summary_headers
+        .iter()
+        .position(|h| h == "cve_id")
+        .expect("cve_id column");
+    let raw_rows: std::collections::HashMap<String, csv::StringRecord> = summary
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[id_column].to_owned(), r))
+        .collect();
     let mut reader = csv::Reader::from_path(dir.join("parity.csv")).unwrap();
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| {
@@ -127,7 +146,11 @@ fn shipped_model_features_and_probabilities_match_the_pipeline() {
     let mut recorded = Vec::new();
     for (i, row) in reader.records().enumerate() {
         let row = row.unwrap();
-        let input = input_of(&row, &headers);
+        let cve = &row[column("cve_id")];
+        let raw = raw_rows
+            .get(cve)
+            .unwrap_or_else(|| panic!("{cve} of parity.csv is not in the shared summary"));
+        let input = input_of(raw, &summary_headers);
         let expected: Vec<f32> = feature_columns
             .iter()
             .map(|&c| row[c].parse::<f32>().unwrap())

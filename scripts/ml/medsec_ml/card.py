@@ -189,7 +189,7 @@ def render(manifest: dict, groups: list[dict], hierarchy, final, feats: list[dic
             w(f"| `{feats[a]['name']}` | {coef[a]:+.2f} | `{feats[b]['name']}` | {coef[b]:+.2f} |")
         w("")
     w("`parity.csv` holds 200 test CVEs (40 KEV, 60 with rarer CVSS sources, the rest random, fixed seed): the "
-      "raw fields the features read, then one column per feature in manifest order (named as in the "
+      "CVE id (its raw fields are read from the shared data by id, never copied), then one column per feature in manifest order (named as in the "
       "manifest) and `probability` as computed by onnxruntime.")
     w("")
 

@@ -227,7 +227,7 @@ def run(out: Path) -> dict:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
     write_parity(out / "parity.csv", df, test_idx, x, p_ort, feats, y)
-    check_parity(out / "parity.csv", feats, sess)
+    check_parity(out / "parity.csv", df, feats, sess)
     ev.plot_curves(
         out / "roc-pr.png",
         yt,
@@ -241,7 +241,7 @@ def run(out: Path) -> dict:
 
 
 def write_parity(path: Path, df: pd.DataFrame, test_idx: np.ndarray, x: np.ndarray, p: np.ndarray, feats, y) -> None:
-    """200 test rows: raw fields, the feature vector and the probability, for
+    """200 test rows: the CVE id, the feature vector and the probability, for
     the inference side to reproduce. Every test positive with a CVSS v4 or v2
     vector or an ADP vector is favoured so the rarer paths are covered."""
     rng = np.random.default_rng(M.SEED)
@@ -255,16 +255,20 @@ def write_parity(path: Path, df: pd.DataFrame, test_idx: np.ndarray, x: np.ndarr
     rows = sorted(pick)
     cols = {f["name"]: [f"{v:.9g}" for v in x[rows, j]] for j, f in enumerate(feats)}
     cols["probability"] = [f"{v:.9g}" for v in p[rows]]
-    out = pd.concat([df.loc[rows, d.RAW_COLUMNS].reset_index(drop=True), pd.DataFrame(cols)], axis=1)
+    # Ids only: the raw fields stay in the shared data, where readers look
+    # them up by cve_id.
+    out = pd.concat([df.loc[rows, ["cve_id"]].reset_index(drop=True), pd.DataFrame(cols)], axis=1)
     out.to_csv(path, index=False, lineterminator="\n")
 
 
-def check_parity(path: Path, feats: list[dict], sess) -> None:
-    """Read parity.csv back as the inference side will: the raw fields alone
-    must rebuild the feature columns, and those must give the probability."""
+def check_parity(path: Path, df: pd.DataFrame, feats: list[dict], sess) -> None:
+    """Read parity.csv back as the inference side will: the raw fields of its
+    CVEs, looked up in the data by cve_id, must rebuild the feature columns,
+    and those must give the probability."""
     back = pd.read_csv(path, dtype=str, keep_default_na=False)
     names = [f["name"] for f in feats]
-    rebuilt = F.matrix(feats, F.parse_frame(back[d.RAW_COLUMNS]))
+    raw = df[d.RAW_COLUMNS].set_index("cve_id", drop=False).loc[back["cve_id"]].reset_index(drop=True)
+    rebuilt = F.matrix(feats, F.parse_frame(raw))
     written = back[names].to_numpy(dtype=np.float32)
     if not np.array_equal(rebuilt, written):
         raise SystemExit(f"{path}: features rebuilt from the raw columns differ from the written ones")
