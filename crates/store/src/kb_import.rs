@@ -78,7 +78,8 @@ impl FeedKind {
         }
     }
 
-    fn accepts(self, name: &str) -> bool {
+    /// Whether a file of this name is one of this feed's (`.gz` allowed).
+    pub fn accepts(self, name: &str) -> bool {
         let name = name.to_ascii_lowercase();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         match self {
@@ -855,7 +856,7 @@ fn record_error(e: &StoreError) -> bool {
 
 /// The files of an input: the file itself, or the fitting files under a
 /// directory in path order. Hidden entries are skipped.
-fn list_files(path: &Path, kind: FeedKind) -> Result<Vec<PathBuf>, String> {
+pub fn list_files(path: &Path, kind: FeedKind) -> Result<Vec<PathBuf>, String> {
     let meta =
         std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if meta.is_file() {
@@ -884,8 +885,9 @@ fn list_files(path: &Path, kind: FeedKind) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-/// The first `YYYY-MM-DD` in a file name.
-fn date_in_name(path: &Path) -> Option<NaiveDate> {
+/// The first `YYYY-MM-DD` in a file name (the score date of an EPSS file
+/// that lacks its `#model_version` line).
+pub fn date_in_name(path: &Path) -> Option<NaiveDate> {
     let name = path.file_name()?.to_str()?;
     let bytes = name.as_bytes();
     (0..bytes.len().saturating_sub(9)).find_map(|i| {

@@ -3,7 +3,7 @@
 //! importer does, so the snapshot equals the one exported from PostgreSQL.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{NaiveDate, NaiveTime};
 use medsec_index::IndexBuilder;
@@ -12,7 +12,7 @@ use medsec_kb::cwe::CweEntry;
 use medsec_kb::epss::{EpssMeta, EpssReader, EpssScore};
 use medsec_kb::kev::KevEntry;
 use medsec_kb::{ContentHash, FeedRead, Timestamp, Vulnerability};
-use medsec_store::kb_import::{FeedInput, FeedKind, Progress};
+use medsec_store::kb_import::{date_in_name, list_files, FeedInput, FeedKind, Progress};
 
 use super::{RejectedLine, SourceLine, Summary};
 
@@ -286,69 +286,4 @@ impl Reader<'_> {
         }
         Ok(())
     }
-}
-
-/// The files of an input as the store's importer picks them: the file
-/// itself, or the directory's files with a fitting extension (hidden ones
-/// skipped), recursively, in path order.
-fn list_files(path: &Path, kind: FeedKind) -> Result<Vec<PathBuf>, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if meta.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-            let p = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else if accepts(kind, &name) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-fn accepts(kind: FeedKind, name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
-    match kind {
-        FeedKind::Nvd | FeedKind::Cve5 | FeedKind::Csaf => name.ends_with(".json"),
-        FeedKind::Osv => {
-            name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml")
-        }
-        FeedKind::Kev => name.ends_with(".json") || name.ends_with(".csv"),
-        FeedKind::Epss | FeedKind::Cwe => name.ends_with(".csv"),
-    }
-}
-
-/// The first `YYYY-MM-DD` in a file name.
-fn date_in_name(path: &Path) -> Option<NaiveDate> {
-    let name = path.file_name()?.to_str()?;
-    name.char_indices().find_map(|(i, _)| {
-        let s = name.get(i..i + 10)?;
-        let shaped = s.bytes().enumerate().all(|(j, b)| {
-            if j == 4 || j == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-        if shaped {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-        } else {
-            None
-        }
-    })
 }
