@@ -9,11 +9,12 @@ use medsec_kb::csaf::CsafAdvisory;
 use medsec_kb::{Event, Operator, RangeKind, Severity, SeverityKind, Timestamp, Vulnerability};
 
 use crate::error::StoreError;
+use crate::kb::NewVulnerability;
 use crate::schema::kb::{
     affected_packages, affected_ranges, cpe_configurations, cpe_matches, cpe_nodes,
     csaf_advisories, csaf_documents, csaf_product_statuses, csaf_products, csaf_remediations,
     cve_affected, cve_affected_versions, cve_records, range_events, severities, ssvc_decisions,
-    vulnerabilities, vulnerability_cwes, vulnerability_records, vulnerability_references,
+    vulnerability_cwes, vulnerability_records, vulnerability_references,
 };
 
 /// PostgreSQL's limit on bind parameters per statement, with room to spare.
@@ -71,22 +72,6 @@ pub(crate) struct SsvcRow {
     exploitation: Option<String>,
     automatable: Option<String>,
     technical_impact: Option<String>,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = vulnerabilities, check_for_backend(diesel::pg::Pg))]
-pub(crate) struct VulnRow {
-    pub id: String,
-    pub source: String,
-    pub aliases: Vec<String>,
-    pub related: Vec<String>,
-    pub published: Option<DateTime<Utc>>,
-    pub modified: DateTime<Utc>,
-    pub withdrawn: Option<DateTime<Utc>>,
-    pub summary: Option<String>,
-    pub details: Option<String>,
-    pub record_hash: Vec<u8>,
-    pub generation: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -348,8 +333,8 @@ pub(crate) struct VulnChildren {
 /// The `kb.vulnerabilities` row of a record. Records without `modified`
 /// (none in the feeds read so far) take `published`, else the epoch, as the
 /// column is required; the exact value stays in the record document.
-pub(crate) fn vuln_row(v: &Vulnerability, hash: &[u8], generation: i64) -> VulnRow {
-    VulnRow {
+pub(crate) fn vuln_row(v: &Vulnerability, hash: &[u8], generation: i64) -> NewVulnerability {
+    NewVulnerability {
         id: v.id.clone(),
         source: v.source.as_str().to_owned(),
         aliases: v.aliases.clone(),
