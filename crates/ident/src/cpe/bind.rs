@@ -2,7 +2,9 @@
 //! 2.2 URI (6.1) and the `wfn:[...]` notation of section 5.
 
 use super::error::{CpeError, ValueErrorKind};
-use super::value::{assemble, is_alnum, is_printable, value_error, wfn_value, Unit, Value};
+use super::value::{
+    assemble, is_alnum, is_printable, quoted_value, value_error, wfn_value, Unit, Value,
+};
 use super::{Attribute, Wfn};
 
 const FS_PREFIX: &str = "cpe:2.3:";
@@ -68,46 +70,7 @@ fn unbind_value_fs(attribute: Attribute, field: &str, offset: usize) -> Result<V
         "-" => return Ok(Value::Na),
         _ => {}
     }
-    let mut units = Vec::with_capacity(field.len());
-    let mut chars = field.char_indices();
-    while let Some((i, c)) = chars.next() {
-        let pos = offset + i;
-        let unit = match c {
-            '\\' => match chars.next() {
-                Some((_, q)) if is_printable(q) => Unit::Lit(q),
-                Some((j, q)) => {
-                    return Err(value_error(
-                        attribute,
-                        offset + j,
-                        Some(q),
-                        ValueErrorKind::NotPrintableAscii,
-                    ))
-                }
-                None => {
-                    return Err(value_error(
-                        attribute,
-                        pos,
-                        Some('\\'),
-                        ValueErrorKind::DanglingEscape,
-                    ))
-                }
-            },
-            '*' => Unit::Asterisk,
-            '?' => Unit::Question,
-            // add_quoting quotes any other unquoted non-alphanumeric.
-            c if is_printable(c) => Unit::Lit(c),
-            c => {
-                return Err(value_error(
-                    attribute,
-                    pos,
-                    Some(c),
-                    ValueErrorKind::NotPrintableAscii,
-                ))
-            }
-        };
-        units.push((pos, unit));
-    }
-    assemble(attribute, offset, &units)
+    quoted_value(attribute, field, offset, true)
 }
 
 /// `bind_to_fs` (6.2.2.2).

@@ -377,6 +377,19 @@ pub(super) fn wfn_value(
     text: &str,
     offset: usize,
 ) -> Result<Value, CpeError> {
+    quoted_value(attribute, text, offset, false)
+}
+
+/// The scanner shared by WFN values and formatted-string fields: `\` quotes
+/// the next printable character, `*` and `?` are special. An unquoted
+/// punctuation character is a literal when `punctuation_literal` (the
+/// formatted string's `add_quoting`, 6.2.3.2) and an error otherwise (WFN).
+pub(super) fn quoted_value(
+    attribute: Attribute,
+    text: &str,
+    offset: usize,
+    punctuation_literal: bool,
+) -> Result<Value, CpeError> {
     let mut units = Vec::with_capacity(text.len());
     let mut chars = text.char_indices();
     while let Some((i, c)) = chars.next() {
@@ -404,6 +417,7 @@ pub(super) fn wfn_value(
             '*' => Unit::Asterisk,
             '?' => Unit::Question,
             c if is_alnum(c) => Unit::Lit(c),
+            c if is_printable(c) && punctuation_literal => Unit::Lit(c),
             c if is_printable(c) => {
                 return Err(value_error(
                     attribute,
