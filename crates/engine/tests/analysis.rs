@@ -180,31 +180,12 @@ fn subset(f: &Fixture) -> (Verdicts, BTreeSet<(String, String)>) {
                 last = cols[1].to_owned();
                 out.insert(
                     (cols[0].to_owned(), cols[1].to_owned()),
-                    parse_advisories(cols[3]),
+                    common::parse_advisories(cols[3]),
                 );
             }
         }
     }
     (out, noted)
-}
-
-fn parse_advisories(field: &str) -> Vec<(String, BTreeSet<String>)> {
-    let mut out = Vec::new();
-    let mut rest = field.trim();
-    while !rest.is_empty() {
-        let end = rest.find([',', ' ', '{']).unwrap_or(rest.len());
-        let id = rest[..end].to_owned();
-        rest = rest[end..].trim_start();
-        let mut set = BTreeSet::new();
-        if let Some(r) = rest.strip_prefix('{') {
-            let close = r.find('}').unwrap();
-            set = r[..close].split(',').map(str::to_owned).collect();
-            rest = r[close + 1..].trim_start();
-        }
-        rest = rest.trim_start_matches(',').trim_start();
-        out.push((id, set));
-    }
-    out
 }
 
 /// The OSV ecosystem, name and version the GHSA list uses for a purl.

@@ -139,26 +139,6 @@ fn try_purl(eco: &str, name: &str, version: &str) -> Result<PackageUrl, String> 
         .map_err(|e| format!("{eco} {name} {version}: {e}"))
 }
 
-/// `{a,b}` after an advisory id: the SBOM versions univers found affected.
-fn parse_advisories(field: &str) -> Vec<(String, BTreeSet<String>)> {
-    let mut out = Vec::new();
-    let mut rest = field.trim();
-    while !rest.is_empty() {
-        let end = rest.find([',', ' ', '{']).unwrap_or(rest.len());
-        let id = rest[..end].to_owned();
-        rest = rest[end..].trim_start();
-        let mut set = BTreeSet::new();
-        if let Some(r) = rest.strip_prefix('{') {
-            let close = r.find('}').unwrap();
-            set = r[..close].split(',').map(str::to_owned).collect();
-            rest = r[close + 1..].trim_start();
-        }
-        rest = rest.trim_start_matches(',').trim_start();
-        out.push((id, set));
-    }
-    out
-}
-
 #[test]
 fn ghsa_subset_verdicts_match_univers() {
     let Some(f) = fixture("ghsa_subset_verdicts_match_univers") else {
@@ -190,7 +170,7 @@ fn ghsa_subset_verdicts_match_univers() {
             .split("; ")
             .map(|v| v.split(" [").next().unwrap().trim())
             .collect();
-        let advisories = parse_advisories(&cols[3]);
+        let advisories = common::parse_advisories(&cols[3]);
         // "N of M affect an SBOM version".
         let n_of_m: Vec<usize> = cols[4].split(' ').filter_map(|w| w.parse().ok()).collect();
         assert_eq!(n_of_m[1], advisories.len(), "{pkg}");

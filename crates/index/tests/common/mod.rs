@@ -1,6 +1,7 @@
 //! Reading the shared knowledge-base files with the medsec_kb readers.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use medsec_index::IndexBuilder;
@@ -106,4 +107,25 @@ pub fn shuffle<T>(items: &mut [T], seed: u64) {
         s ^= s << 17;
         items.swap(i, (s % (i as u64 + 1)) as usize);
     }
+}
+
+/// The advisories column of vulns/osv/GHSA-SUBSET.md: each id, and the
+/// `{a,b}` after it: the SBOM versions univers found affected.
+pub fn parse_advisories(field: &str) -> Vec<(String, BTreeSet<String>)> {
+    let mut out = Vec::new();
+    let mut rest = field.trim();
+    while !rest.is_empty() {
+        let end = rest.find([',', ' ', '{']).unwrap_or(rest.len());
+        let id = rest[..end].to_owned();
+        rest = rest[end..].trim_start();
+        let mut set = BTreeSet::new();
+        if let Some(r) = rest.strip_prefix('{') {
+            let close = r.find('}').unwrap();
+            set = r[..close].split(',').map(str::to_owned).collect();
+            rest = r[close + 1..].trim_start();
+        }
+        rest = rest.trim_start_matches(',').trim_start();
+        out.push((id, set));
+    }
+    out
 }
