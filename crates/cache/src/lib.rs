@@ -1,0 +1,1 @@
+//! Redis caches: CVSS lookups, enrichment and whole SBOM analyses.

@@ -1,0 +1,1 @@
+//! Service configuration: a file plus MEDSEC_* environment variables, validated at start.

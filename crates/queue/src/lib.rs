@@ -1,0 +1,1 @@
+//! Job queue: protobuf job envelope, Redis Streams and RabbitMQ backends behind one trait.

@@ -1,0 +1,1 @@
+//! JSON logs, OpenTelemetry traces over OTLP, trace-context propagation and Prometheus metrics.
