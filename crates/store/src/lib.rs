@@ -10,6 +10,8 @@
 //! gets its own schema and modules beside it.
 
 mod error;
+pub mod jobs;
+pub mod jobs_schema;
 pub mod kb;
 pub mod kb_import;
 pub mod kb_read;
@@ -24,3 +26,4 @@ pub use migrate::{
     applied_migrations, revert_all_migrations, run_migrations, run_migrations_blocking, MIGRATIONS,
 };
 pub use pool::{Pool, PoolSettings, PooledConnection};
+pub use uuid::Uuid;

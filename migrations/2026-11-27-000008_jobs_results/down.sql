@@ -1,0 +1,2 @@
+DROP TABLE jobs.audit_log;
+DROP TABLE jobs.results;
