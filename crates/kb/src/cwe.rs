@@ -32,7 +32,7 @@ impl ContentHash for CweEntry {
 
 /// Reads a CWE view CSV (gzip allowed). Only the first columns are kept;
 /// the long text columns are skipped without being stored.
-pub fn read_csv<R: Read>(reader: R, file: &str) -> Result<FeedRead<CweEntry>, Error> {
+pub fn read_csv<R: Read + Send>(reader: R, file: &str) -> Result<FeedRead<CweEntry>, Error> {
     let reader = maybe_gunzip(reader, file)?;
     // MITRE's rows end in a comma the header lacks: one extra empty field.
     let mut csv = csv::ReaderBuilder::new()

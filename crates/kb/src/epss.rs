@@ -35,7 +35,7 @@ impl ContentHash for EpssScore {
 /// Streams the rows of an EPSS CSV (gzip allowed); memory stays flat
 /// whatever the row count. Each item is one row or the error of that row.
 pub struct EpssReader<'a> {
-    csv: csv::Reader<Box<dyn BufRead + 'a>>,
+    csv: csv::Reader<Box<dyn BufRead + Send + 'a>>,
     meta: EpssMeta,
     file: String,
     columns: [usize; 3],
@@ -96,7 +96,7 @@ fn parse_comment(line: &str, file: &str) -> Result<EpssMeta, Error> {
 impl<'a> EpssReader<'a> {
     /// Reads the optional comment line and the header; fails when either
     /// is malformed, naming the line.
-    pub fn new<R: Read + 'a>(reader: R, file: &str) -> Result<Self, Error> {
+    pub fn new<R: Read + Send + 'a>(reader: R, file: &str) -> Result<Self, Error> {
         let mut input = maybe_gunzip(reader, file)?;
         let io = |e: std::io::Error| Error::new(file, crate::ErrorKind::Io(e.to_string()));
         let mut meta = EpssMeta::default();

@@ -72,10 +72,12 @@ pub(crate) fn inflate<'a>(bytes: &'a [u8], file: &str) -> Result<Cow<'a, [u8]>, 
 }
 
 /// A reader that inflates gzip input transparently (detected by magic).
-pub(crate) fn maybe_gunzip<'a, R: Read + 'a>(
+/// `Send`, so that a streamed reader can live across an `.await` in a
+/// multi-threaded runtime.
+pub(crate) fn maybe_gunzip<'a, R: Read + Send + 'a>(
     reader: R,
     file: &str,
-) -> Result<Box<dyn BufRead + 'a>, Error> {
+) -> Result<Box<dyn BufRead + Send + 'a>, Error> {
     let mut buf = BufReader::new(reader);
     let head = buf
         .fill_buf()
@@ -175,4 +177,99 @@ pub(crate) fn csv_error(file: &str, e: &csv::Error) -> Error {
         Some(p) => err.at(format!("line {}", p.line())),
         None => err,
     }
+}
+
+/// The columns a CSV reader needs, found by header name.
+pub(crate) struct Columns {
+    headers: csv::StringRecord,
+}
+
+impl Columns {
+    /// The index of a column (header cells are compared trimmed).
+    pub(crate) fn index(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h.trim() == name)
+    }
+
+    /// The trimmed cell of `name`, `""` when the column or cell is absent.
+    pub(crate) fn get<'r>(&self, row: &'r csv::StringRecord, name: &str) -> &'r str {
+        self.index(name)
+            .and_then(|i| row.get(i))
+            .map_or("", str::trim)
+    }
+
+    /// The trimmed cell, `None` when empty.
+    pub(crate) fn text(&self, row: &csv::StringRecord, name: &str) -> Option<String> {
+        Some(self.get(row, name))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    }
+}
+
+/// One row's outcome: the record, or why it was rejected (the message; the
+/// file, record id and line are added by [`read_csv_rows`]), plus warnings.
+pub(crate) struct RowRead<T> {
+    pub result: Result<T, String>,
+    pub warnings: Vec<String>,
+}
+
+/// Reads a CSV with a header row (gzip allowed) whose header holds every
+/// name of `required` (else the file is `Unsupported`, naming `what` it is
+/// not), mapping each row with `row`, which gets the row, the columns and
+/// returns the record id (for messages) and the outcome.
+pub(crate) fn read_csv_rows<R, T, F>(
+    reader: R,
+    file: &str,
+    what: &str,
+    required: &[&str],
+    mut row: F,
+) -> Result<FeedRead<T>, Error>
+where
+    R: Read + Send,
+    F: FnMut(&csv::StringRecord, &Columns) -> (Option<String>, RowRead<T>),
+{
+    let reader = maybe_gunzip(reader, file)?;
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(reader);
+    let headers = csv.headers().map_err(|e| csv_error(file, &e))?.clone();
+    let columns = Columns { headers };
+    for name in required {
+        if columns.index(name).is_none() {
+            return Err(
+                Error::unsupported(file, format!("header lacks `{name}`: not {what}")).at("line 1"),
+            );
+        }
+    }
+    let mut out = FeedRead::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let io = matches!(e.kind(), csv::ErrorKind::Io(_));
+                out.rejected.push(csv_error(file, &e));
+                // An I/O failure would repeat on every further read.
+                if io {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = format!("line {}", record.position().map_or(0, csv::Position::line));
+        let (id, read) = row(&record, &columns);
+        for w in read.warnings {
+            out.warnings.push(
+                Error::invalid(file, w)
+                    .record(id.as_deref())
+                    .at(line.clone()),
+            );
+        }
+        out.push(read.result.map_err(|msg| {
+            Error::invalid(file, msg)
+                .record(id.as_deref())
+                .at(line.clone())
+        }));
+    }
+    Ok(out)
 }

@@ -148,7 +148,7 @@ pub fn read_json(bytes: &[u8], file: &str) -> Result<(KevCatalog, FeedRead<KevEn
 
 /// Reads `known_exploited_vulnerabilities.csv` (gzip allowed). The `cwes`
 /// column is a comma-separated list.
-pub fn read_csv<R: Read>(reader: R, file: &str) -> Result<FeedRead<KevEntry>, Error> {
+pub fn read_csv<R: Read + Send>(reader: R, file: &str) -> Result<FeedRead<KevEntry>, Error> {
     let reader = maybe_gunzip(reader, file)?;
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)

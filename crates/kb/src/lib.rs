@@ -10,6 +10,9 @@
 //! * [`epss`]: FIRST EPSS CSV, streamed.
 //! * [`csaf`]: CSAF 2.0 advisories.
 //! * [`cwe`]: MITRE CWE CSV views.
+//! * [`cve_summary`]: the per-CVE table derived from CISA vulnrichment.
+//! * [`ics_advisories`]: the ICS Advisory Project's master advisory list.
+//! * [`kev_epss`]: the KEV catalog joined with NVD CVSS 3 and EPSS.
 //!
 //! Readers take bytes or an [`std::io::Read`] and a file name used only in
 //! error messages; gzip input is recognised by its magic bytes. Each returns
@@ -20,12 +23,16 @@
 
 pub mod csaf;
 pub mod cve5;
+pub mod cve_summary;
 pub mod cwe;
 pub mod epss;
 mod error;
 mod feed;
 mod hash;
+pub mod ics_advisories;
+mod ids;
 pub mod kev;
+pub mod kev_epss;
 mod model;
 pub mod nvd;
 pub mod osv;
