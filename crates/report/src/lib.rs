@@ -5,12 +5,20 @@
 //! equal inputs give byte-identical output. The whole report is built in
 //! memory first, so a failure never leaves half a report in `out`.
 
+mod csv_report;
 mod format;
+mod html;
 mod json;
+mod links;
+mod sarif;
+mod table;
+mod vex;
+mod view;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use medsec_engine::Analysis;
 
+pub use csv_report::COLUMNS as CSV_COLUMNS;
 pub use format::{Format, UnknownFormat};
 pub use json::SCHEMA_VERSION;
 
@@ -52,8 +60,6 @@ pub enum ReportError {
     },
     #[error("encoding the csv report: {0}")]
     Csv(#[from] csv::Error),
-    #[error("the {0} report is not available yet")]
-    NotAvailable(Format),
 }
 
 /// Writes the report of `analysis` in `format` to `out`.
@@ -76,8 +82,12 @@ pub fn to_bytes(
     format: Format,
 ) -> Result<Vec<u8>, ReportError> {
     match format {
+        Format::Table => Ok(table::render(analysis, ctx)),
         Format::Json => json::render(analysis, ctx),
-        other => Err(ReportError::NotAvailable(other)),
+        Format::Sarif => sarif::render(analysis, ctx),
+        Format::Vex => vex::render(analysis, ctx),
+        Format::Csv => csv_report::render(analysis),
+        Format::Html => Ok(html::render(analysis, ctx)),
     }
 }
 
