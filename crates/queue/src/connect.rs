@@ -18,6 +18,6 @@ pub async fn connect(
 ) -> Result<Arc<dyn JobQueue>, QueueError> {
     Ok(match backend {
         Backend::Redis(redis) => Arc::new(RedisStreams::connect(redis, settings).await?),
-        Backend::RabbitMq(amqp) => RabbitMq::connect(amqp, settings).await?,
+        Backend::RabbitMq(amqp) => Arc::new(RabbitMq::connect(amqp, settings).await?),
     })
 }

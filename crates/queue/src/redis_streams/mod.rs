@@ -211,7 +211,44 @@ impl RedisStreams {
         })
     }
 
+    /// A reclaimed entry as a delivery, or dead-lettered (None) when the
+    /// reclaim takes it past the attempt limit.
+    async fn claimed(
+        &self,
+        conn: &mut MultiplexedConnection,
+        keys: &Keys,
+        consumer: &str,
+        id: String,
+        bytes: &[u8],
+        times_delivered: u64,
+    ) -> Result<Option<Delivery>, QueueError> {
+        let mut delivery = self.delivery(keys, consumer, id, bytes, times_delivered)?;
+        if delivery.envelope.attempt <= self.settings.max_attempts {
+            return Ok(Some(delivery));
+        }
+        let error = format!(
+            "not acknowledged within the visibility timeout ({} ms) in {} attempts",
+            self.settings.visibility_timeout.as_millis(),
+            self.settings.max_attempts
+        );
+        delivery.envelope.attempt = self.settings.max_attempts;
+        match self.settle_on(conn, &delivery, Settle::Dead(&error)).await {
+            Ok(()) | Err(QueueError::Lost { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn settle(&self, delivery: &Delivery, action: Settle<'_>) -> Result<(), QueueError> {
+        let (_pooled, mut conn) = self.conn().await?;
+        self.settle_on(&mut conn, delivery, action).await
+    }
+
+    async fn settle_on(
+        &self,
+        conn: &mut MultiplexedConnection,
+        delivery: &Delivery,
+        action: Settle<'_>,
+    ) -> Result<(), QueueError> {
         const OP: &str = "settle (XACK, XDEL)";
         let (entry_id, consumer) = redis_token(delivery)?;
         let keys = self.keys(&delivery.envelope.kind)?;
@@ -224,7 +261,6 @@ impl RedisStreams {
             Settle::Dead(error) => ("dead", error.to_owned()),
             Settle::Release => ("release", String::new()),
         };
-        let (_pooled, mut conn) = self.conn().await?;
         let settled: i64 = scripts::SETTLE
             .key(&keys.stream)
             .key(&keys.delayed)
@@ -235,7 +271,7 @@ impl RedisStreams {
             .arg(name)
             .arg(envelope.to_bytes())
             .arg(argument)
-            .invoke_async(&mut conn)
+            .invoke_async(conn)
             .await
             .map_err(QueueError::redis(OP))?;
         if settled == 1 {
@@ -318,44 +354,40 @@ impl JobQueue for RedisStreams {
         if max == 0 {
             return Ok(Vec::new());
         }
+        let deadline = tokio::time::Instant::now() + block;
         let pooled = self.pool.get().await?;
         let mut conn = pooled.with_timeout(self.command_timeout);
-        let (claimed, next_due) = self.reclaim(&mut conn, &keys, consumer, max).await?;
-        let mut deliveries = Vec::new();
-        for (id, bytes, times) in claimed {
-            let delivery = self.delivery(&keys, consumer, id, &bytes, times)?;
-            if delivery.envelope.attempt > self.settings.max_attempts {
-                let error = format!(
-                    "not acknowledged within the visibility timeout ({} ms) in {} attempts",
-                    self.settings.visibility_timeout.as_millis(),
-                    self.settings.max_attempts
-                );
-                let mut last = delivery;
-                last.envelope.attempt = self.settings.max_attempts;
-                match self.settle(&last, Settle::Dead(&error)).await {
-                    Ok(()) | Err(QueueError::Lost { .. }) => continue,
-                    Err(e) => return Err(e),
+        loop {
+            let (claimed, next_due) = self.reclaim(&mut conn, &keys, consumer, max).await?;
+            let mut deliveries = Vec::new();
+            for (id, bytes, times) in claimed {
+                if let Some(delivery) = self
+                    .claimed(&mut conn, &keys, consumer, id, &bytes, times)
+                    .await?
+                {
+                    deliveries.push(delivery);
                 }
             }
-            deliveries.push(delivery);
-        }
-        if deliveries.len() < max {
-            // Wait no longer than until the next retry is due: it has to be
-            // moved into the stream before anyone can read it.
-            let block = next_due.map_or(block, |due| block.min(due.max(Duration::from_millis(1))));
-            let block = if deliveries.is_empty() {
-                block
-            } else {
-                Duration::ZERO
+            // A blocking read waits no longer than until the next retry is
+            // due: the loop has to move it into the stream first.
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let wait = match (deliveries.is_empty(), next_due) {
+                (false, _) => Duration::ZERO,
+                (true, Some(due)) => left.min(due.max(Duration::from_millis(1))),
+                (true, None) => left,
             };
-            for (id, bytes) in self
-                .read_new(&pooled, &keys, consumer, max - deliveries.len(), block)
-                .await?
-            {
-                deliveries.push(self.delivery(&keys, consumer, id, &bytes, 1)?);
+            if deliveries.len() < max {
+                for (id, bytes) in self
+                    .read_new(&pooled, &keys, consumer, max - deliveries.len(), wait)
+                    .await?
+                {
+                    deliveries.push(self.delivery(&keys, consumer, id, &bytes, 1)?);
+                }
+            }
+            if !deliveries.is_empty() || tokio::time::Instant::now() >= deadline {
+                return Ok(deliveries);
             }
         }
-        Ok(deliveries)
     }
 
     async fn ack(&self, delivery: &Delivery) -> Result<(), QueueError> {
