@@ -27,15 +27,19 @@ use diesel::sql_types::Bool;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use medsec_kb::csaf::CsafAdvisory;
+use medsec_kb::cve_summary::CveSummary;
 use medsec_kb::cwe::CweEntry;
 use medsec_kb::epss::{EpssReader, EpssScore};
+use medsec_kb::ics_advisories::IcsAdvisory;
 use medsec_kb::kev::{KevEntry, RansomwareUse};
+use medsec_kb::kev_epss::KevEpss;
 use medsec_kb::{ContentHash, FeedRead, Vulnerability};
 
 use crate::error::StoreError;
 use crate::kb::{
     begin_generation, delete_vulnerability_children, finish_generation, GenerationCounts,
 };
+use crate::kb_derived::{write_cve_summaries, write_ics_advisories, write_kev_epss};
 use crate::kb_rows::{
     csaf_key, insert_chunked, ssvc_rows, ts, vuln_row, vulnerabilities_rank, CsafRows, CveRows,
     RecordRow, VulnChildren,
@@ -63,6 +67,12 @@ pub enum FeedKind {
     Csaf,
     /// MITRE CWE view CSVs (`.csv`, `.csv.gz`).
     Cwe,
+    /// The per-CVE summary derived from CISA vulnrichment (CSV).
+    CveSummary,
+    /// The ICS Advisory Project's master list of CISA ICS advisories (CSV).
+    IcsAdvisories,
+    /// The KEV catalog joined with NVD CVSS 3 and EPSS (CSV).
+    KevEpss,
 }
 
 impl FeedKind {
@@ -75,6 +85,9 @@ impl FeedKind {
             FeedKind::Epss => "epss",
             FeedKind::Csaf => "csaf",
             FeedKind::Cwe => "cwe",
+            FeedKind::CveSummary => "cve_summary",
+            FeedKind::IcsAdvisories => "ics_advisory",
+            FeedKind::KevEpss => "kev_epss",
         }
     }
 
@@ -88,7 +101,11 @@ impl FeedKind {
                 name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml")
             }
             FeedKind::Kev => name.ends_with(".json") || name.ends_with(".csv"),
-            FeedKind::Epss | FeedKind::Cwe => name.ends_with(".csv"),
+            FeedKind::Epss
+            | FeedKind::Cwe
+            | FeedKind::CveSummary
+            | FeedKind::IcsAdvisories
+            | FeedKind::KevEpss => name.ends_with(".csv"),
         }
     }
 }
@@ -128,7 +145,8 @@ impl FeedInput {
 pub struct ImportOptions {
     /// Records per transaction (vulnerabilities, CSAF advisories).
     pub batch_size: usize,
-    /// Rows per transaction for the small flat records (EPSS, KEV, CWE).
+    /// Rows per transaction for the small flat records (EPSS, KEV, CWE,
+    /// and the derived CSV tables).
     pub row_batch_size: usize,
 }
 
@@ -197,7 +215,7 @@ impl SourceSummary {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportSummary {
     /// Per record source: `nvd`, `nvd_legacy`, `cve5`, `osv`, `kev`,
-    /// `epss`, `csaf`, `cwe`.
+    /// `epss`, `csaf`, `cwe`, `cve_summary`, `ics_advisory`, `kev_epss`.
     pub sources: BTreeMap<String, SourceSummary>,
     /// The generation written, `None` when nothing changed.
     pub generation: Option<i64>,
@@ -252,12 +270,12 @@ impl ImportSummary {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Counts {
-    inserted: u64,
-    updated: u64,
-    unchanged: u64,
-    stale: u64,
-    withdrawn: u64,
+pub(crate) struct Counts {
+    pub(crate) inserted: u64,
+    pub(crate) updated: u64,
+    pub(crate) unchanged: u64,
+    pub(crate) stale: u64,
+    pub(crate) withdrawn: u64,
 }
 
 impl Counts {
@@ -268,9 +286,9 @@ impl Counts {
 
 /// A record with the file it came from.
 #[derive(Debug, Clone)]
-struct Item<T> {
-    file: String,
-    record: T,
+pub(crate) struct Item<T> {
+    pub(crate) file: String,
+    pub(crate) record: T,
 }
 
 /// One batch of records of one source.
@@ -281,6 +299,10 @@ enum Batch {
     Epss(Vec<Item<EpssScore>>, NaiveDate, String),
     Cwe(Vec<Item<CweEntry>>),
     Csaf(Vec<Item<CsafAdvisory>>),
+    CveSummary(Vec<Item<CveSummary>>),
+    Ics(Vec<Item<IcsAdvisory>>),
+    /// With the date of the file.
+    KevEpss(Vec<Item<KevEpss>>, Option<NaiveDate>),
 }
 
 impl Batch {
@@ -291,6 +313,9 @@ impl Batch {
             Batch::Epss(v, _, _) => v.len(),
             Batch::Cwe(v) => v.len(),
             Batch::Csaf(v) => v.len(),
+            Batch::CveSummary(v) => v.len(),
+            Batch::Ics(v) => v.len(),
+            Batch::KevEpss(v, _) => v.len(),
         }
     }
 
@@ -345,6 +370,36 @@ impl Batch {
                         Batch::Csaf(vec![i.clone()]),
                         i.file.clone(),
                         i.record.id.clone(),
+                    )
+                })
+                .collect(),
+            Batch::CveSummary(v) => v
+                .iter()
+                .map(|i| {
+                    (
+                        Batch::CveSummary(vec![i.clone()]),
+                        i.file.clone(),
+                        i.record.cve_id.clone(),
+                    )
+                })
+                .collect(),
+            Batch::Ics(v) => v
+                .iter()
+                .map(|i| {
+                    (
+                        Batch::Ics(vec![i.clone()]),
+                        i.file.clone(),
+                        format!("{} (row {})", i.record.advisory_id, i.record.row_id),
+                    )
+                })
+                .collect(),
+            Batch::KevEpss(v, d) => v
+                .iter()
+                .map(|i| {
+                    (
+                        Batch::KevEpss(vec![i.clone()], *d),
+                        i.file.clone(),
+                        i.record.cve_id.clone(),
                     )
                 })
                 .collect(),
@@ -509,6 +564,9 @@ impl Importer<'_, '_> {
             FeedKind::Kev => self.kev(&files).await,
             FeedKind::Cwe => self.cwe(&files).await,
             FeedKind::Epss => self.epss(&files, input.score_date).await,
+            FeedKind::CveSummary | FeedKind::IcsAdvisories | FeedKind::KevEpss => {
+                self.derived(kind, &files).await
+            }
         }
     }
 
@@ -679,6 +737,78 @@ impl Importer<'_, '_> {
             self.report();
         }
         Ok(())
+    }
+
+    /// The derived CSV tables: read whole (they are a few MiB), written in
+    /// row batches.
+    async fn derived(&mut self, kind: FeedKind, files: &[PathBuf]) -> Result<(), StoreError> {
+        let source = kind.as_str();
+        for path in files {
+            let name = path.display().to_string();
+            self.current.files_done += 1;
+            let file = match std::fs::File::open(path) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.reject(source, &name, None, format!("cannot read {name}: {e}"));
+                    continue;
+                }
+            };
+            let batches = match kind {
+                FeedKind::CveSummary => {
+                    medsec_kb::cve_summary::read_csv(file, &name).map(|mut r| {
+                        self.take_read(source, &mut r);
+                        self.batches(&name, r.records, Batch::CveSummary)
+                    })
+                }
+                FeedKind::IcsAdvisories => {
+                    medsec_kb::ics_advisories::read_csv(file, &name).map(|mut r| {
+                        self.take_read(source, &mut r);
+                        self.batches(&name, r.records, Batch::Ics)
+                    })
+                }
+                _ => medsec_kb::kev_epss::read_csv(file, &name).map(|mut r| {
+                    self.take_read(source, &mut r);
+                    let as_of = date_in_name(path);
+                    self.batches(&name, r.records, |items| Batch::KevEpss(items, as_of))
+                }),
+            };
+            let batches = match batches {
+                Ok(b) => b,
+                Err(e) => {
+                    self.reject(source, &name, None, e.to_string());
+                    continue;
+                }
+            };
+            for batch in batches {
+                self.run(source, batch).await?;
+                self.report();
+            }
+            self.report();
+        }
+        Ok(())
+    }
+
+    /// `records` of one file in batches of `row_batch_size`, counted as read.
+    fn batches<T: Clone>(
+        &mut self,
+        file: &str,
+        records: Vec<T>,
+        batch: impl Fn(Vec<Item<T>>) -> Batch,
+    ) -> Vec<Batch> {
+        let n = records.len() as u64;
+        self.source(self.current.kind).read += n;
+        self.current.records_read += n;
+        let items: Vec<Item<T>> = records
+            .into_iter()
+            .map(|record| Item {
+                file: file.to_owned(),
+                record,
+            })
+            .collect();
+        items
+            .chunks(self.options.row_batch_size)
+            .map(|c| batch(c.to_vec()))
+            .collect()
     }
 
     async fn epss(&mut self, files: &[PathBuf], date: Option<NaiveDate>) -> Result<(), StoreError> {
@@ -926,9 +1056,46 @@ fn dedupe_last<T, K: std::hash::Hash + Eq>(records: Vec<T>, key: impl Fn(&T) -> 
     out
 }
 
+/// Whether `candidate` replaces `incumbent`, two versions of one record
+/// (same source and id): the rule of [`import`], for readers that decide
+/// between copies without PostgreSQL (`medsec db import --snapshot`).
+pub fn supersedes(candidate: &Vulnerability, incumbent: &Vulnerability) -> bool {
+    newer(
+        (ts(candidate.modified), &candidate.content_hash().0),
+        (ts(incumbent.modified), &incumbent.content_hash().0),
+    )
+}
+
+/// [`supersedes`] for two versions of one CSAF advisory (same
+/// [`csaf_record_key`]), ordered by their current release date.
+pub fn csaf_supersedes(candidate: &CsafAdvisory, incumbent: &CsafAdvisory) -> bool {
+    newer(
+        (
+            Some(candidate.current_release.0),
+            &candidate.content_hash().0,
+        ),
+        (
+            Some(incumbent.current_release.0),
+            &incumbent.content_hash().0,
+        ),
+    )
+}
+
+/// The key CSAF advisories are stored under: publisher and tracking id.
+pub fn csaf_record_key(a: &CsafAdvisory) -> (String, String) {
+    csaf_key(a)
+}
+
+/// Which feed owns the `kb.vulnerabilities` row of an id that several
+/// feeds publish: the lowest rank (NVD 0, OSV 1, legacy NVD 2); `None` for
+/// feeds without rows there (CVE 5, CSAF).
+pub fn owner_rank(source: &str) -> Option<u8> {
+    vulnerabilities_rank(source)
+}
+
 /// The order in which versions of one record win: newer `modified`, then
 /// the greater content hash (an arbitrary but fixed tie-break).
-fn newer(a: (Option<DateTime<Utc>>, &[u8]), b: (Option<DateTime<Utc>>, &[u8])) -> bool {
+pub(crate) fn newer(a: (Option<DateTime<Utc>>, &[u8]), b: (Option<DateTime<Utc>>, &[u8])) -> bool {
     a > b
 }
 
@@ -943,19 +1110,22 @@ async fn write(
         Batch::Kev(items, version) => write_kev(conn, generation, items, version.as_deref()).await,
         Batch::Epss(items, day, model) => write_epss(conn, generation, items, *day, model).await,
         Batch::Cwe(items) => write_cwe(conn, generation, items).await,
+        Batch::CveSummary(items) => write_cve_summaries(conn, generation, items).await,
+        Batch::Ics(items) => write_ics_advisories(conn, generation, items).await,
+        Batch::KevEpss(items, as_of) => write_kev_epss(conn, generation, items, *as_of).await,
     }
 }
 
 /// One version of a keyed record with its hash, for the newer-wins choice.
-struct Candidate<'a, T> {
-    record: &'a T,
-    hash: Vec<u8>,
-    modified: Option<DateTime<Utc>>,
+pub(crate) struct Candidate<'a, T> {
+    pub(crate) record: &'a T,
+    pub(crate) hash: Vec<u8>,
+    pub(crate) modified: Option<DateTime<Utc>>,
 }
 
 /// The winner per key within a batch; losers count as unchanged (same
 /// content) or stale.
-fn pick<'a, T, K: std::hash::Hash + Eq + Clone>(
+pub(crate) fn pick<'a, T, K: std::hash::Hash + Eq + Clone>(
     items: impl Iterator<Item = (K, Candidate<'a, T>)>,
     counts: &mut Counts,
 ) -> Vec<(K, Candidate<'a, T>)> {

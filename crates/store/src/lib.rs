@@ -13,6 +13,7 @@ mod error;
 pub mod jobs;
 pub mod jobs_schema;
 pub mod kb;
+pub mod kb_derived;
 pub mod kb_import;
 pub mod kb_read;
 mod kb_rows;

@@ -335,6 +335,68 @@ pub mod kb {
         }
     }
 
+    diesel::table! {
+        kb.cve_summaries (cve_id) {
+            cve_id -> Text,
+            state -> Text,
+            date_published -> Nullable<Timestamptz>,
+            date_updated -> Nullable<Timestamptz>,
+            cna_short_name -> Nullable<Text>,
+            cna_cvss_v31 -> Nullable<Text>,
+            cna_cvss_v30 -> Nullable<Text>,
+            cna_cvss_v40 -> Nullable<Text>,
+            cna_cvss_v2 -> Nullable<Text>,
+            adp_cvss_v31 -> Nullable<Text>,
+            cna_cwes -> Array<Text>,
+            adp_cwes -> Array<Text>,
+            ssvc_exploitation -> Nullable<Text>,
+            ssvc_automatable -> Nullable<Text>,
+            ssvc_technical_impact -> Nullable<Text>,
+            in_kev -> Bool,
+            kev_date_added -> Nullable<Date>,
+            record_hash -> Bytea,
+            generation -> Int8,
+        }
+    }
+
+    diesel::table! {
+        kb.ics_advisories (row_id) {
+            row_id -> Int4,
+            advisory_id -> Text,
+            title -> Text,
+            vendor -> Text,
+            product -> Text,
+            products_affected -> Text,
+            released -> Date,
+            last_updated -> Date,
+            cves -> Array<Text>,
+            cumulative_cvss -> Nullable<Float8>,
+            cvss_severity -> Nullable<Text>,
+            cwes -> Array<Text>,
+            sectors -> Array<Text>,
+            product_distribution -> Nullable<Text>,
+            headquarters -> Nullable<Text>,
+            medical -> Bool,
+            record_hash -> Bytea,
+            generation -> Int8,
+        }
+    }
+
+    diesel::table! {
+        kb.kev_epss (cve_id) {
+            cve_id -> Text,
+            cvss3 -> Nullable<Float8>,
+            epss -> Float8,
+            percentile -> Float8,
+            description -> Text,
+            vendor -> Text,
+            product -> Text,
+            as_of -> Nullable<Date>,
+            record_hash -> Bytea,
+            generation -> Int8,
+        }
+    }
+
     diesel::joinable!(vulnerabilities -> generations (generation));
     diesel::joinable!(severities -> vulnerabilities (vulnerability_id));
     diesel::joinable!(vulnerability_references -> vulnerabilities (vulnerability_id));
@@ -347,6 +409,9 @@ pub mod kb {
     diesel::joinable!(epss_scores -> generations (generation));
     diesel::joinable!(csaf_advisories -> generations (generation));
     diesel::joinable!(vulnerability_records -> generations (generation));
+    diesel::joinable!(cve_summaries -> generations (generation));
+    diesel::joinable!(ics_advisories -> generations (generation));
+    diesel::joinable!(kev_epss -> generations (generation));
 
     diesel::allow_tables_to_appear_in_same_query!(
         generations,
@@ -374,5 +439,8 @@ pub mod kb {
         vulnerability_records,
         ssvc_decisions,
         csaf_documents,
+        cve_summaries,
+        ics_advisories,
+        kev_epss,
     );
 }

@@ -20,7 +20,10 @@ use serde_json::Value;
 
 /// 360,142 rows; without a score-date line, so the date comes from the name.
 const EPSS_FILE: &str = "vulns/epss/epss_scores-2026-08-16.emba.csv.gz";
+/// 349,190 rows, four weeks earlier.
+const EPSS_EARLIER_FILE: &str = "vulns/epss/epss_scores-2026-07-19.emba.csv.gz";
 const KEV_FILE: &str = "vulns/kev/known_exploited_vulnerabilities.json.gz";
+const KEV_CSV_FILE: &str = "vulns/kev/known_exploited_vulnerabilities.csv";
 
 fn inputs(data: &Path) -> Vec<FeedInput> {
     let v = data.join("vulns");
@@ -398,64 +401,136 @@ async fn all_shared_feeds_import_once_and_read_back_equal() {
     );
 }
 
-/// The EPSS file on its own (it is most of the rows; a test of its own runs
-/// beside the other feeds' test).
+/// Both EPSS files (two days four weeks apart; most of the rows) on their
+/// own, beside the other feeds' test.
 #[tokio::test]
-async fn an_epss_file_imports_once_and_reads_back_equal() {
-    let Some(data) = medsec_testdata::require("an_epss_file_imports_once_and_reads_back_equal")
+async fn both_epss_files_import_once_and_read_back_equal() {
+    let Some(data) = medsec_testdata::require("both_epss_files_import_once_and_read_back_equal")
     else {
         return;
     };
     let db = TestDatabase::new().await;
     let mut conn = db.connect().await;
-    let inputs = [FeedInput::epss(data.join(EPSS_FILE), None)];
+    let files = [EPSS_FILE, EPSS_EARLIER_FILE];
+    let inputs: Vec<FeedInput> = files
+        .iter()
+        .map(|f| FeedInput::epss(data.join(f), None))
+        .collect();
 
     let first = run(&mut conn, &inputs, ImportOptions::default()).await;
-    let t = &first.inputs[0];
-    eprintln!(
-        "EPSS: {} rows in {:.1} s ({:.0}/s)",
-        t.records,
-        t.elapsed.as_secs_f64(),
-        t.records_per_second()
-    );
+    for t in &first.inputs {
+        eprintln!(
+            "EPSS {}: {} rows in {:.1} s ({:.0}/s)",
+            t.path.display(),
+            t.records,
+            t.elapsed.as_secs_f64(),
+            t.records_per_second()
+        );
+    }
     assert_eq!(first.rejected().count(), 0);
     let generation = first.generation.expect("changed");
 
-    // Distinct CVEs of the raw CSV, counted here.
-    let raw = medsec_testdata::read(&data.join(EPSS_FILE));
-    let mut csv = csv::Reader::from_reader(&raw[..]);
-    let mut cves = BTreeSet::new();
-    for row in csv.records() {
-        cves.insert(row.expect("EPSS row")[0].to_owned());
+    // Distinct CVEs of each raw CSV, counted here; one row per CVE and day.
+    let mut per_day = Vec::new();
+    for (file, day) in files.iter().zip(["2026-08-16", "2026-07-19"]) {
+        let raw = medsec_testdata::read(&data.join(file));
+        let mut csv = csv::Reader::from_reader(&raw[..]);
+        let mut cves = BTreeSet::new();
+        for row in csv.records() {
+            cves.insert(row.expect("EPSS row")[0].to_owned());
+        }
+        let stored: i64 = kb::epss_scores::table
+            .filter(
+                kb::epss_scores::score_date
+                    .eq(chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("date")),
+            )
+            .count()
+            .get_result(&mut conn)
+            .await
+            .expect("count");
+        assert_eq!(stored, i64::try_from(cves.len()).expect("count"), "{file}");
+        per_day.push(cves.len());
     }
-    let stored: i64 = kb::epss_scores::table
-        .count()
-        .get_result(&mut conn)
-        .await
-        .expect("count");
-    assert_eq!(stored, i64::try_from(cves.len()).expect("count"));
-    assert_eq!(first.sources["epss"].inserted as usize, cves.len());
+    let total: usize = per_day.iter().sum();
+    assert_eq!(first.sources["epss"].inserted as usize, total);
 
     let loaded = load_records(&mut conn).await.expect("load");
-    let file = std::fs::File::open(data.join(EPSS_FILE)).expect("epss");
-    let mut want: Vec<_> = medsec_kb::epss::EpssReader::new(file, "epss")
-        .expect("epss")
-        .map(|r| r.expect("epss row"))
-        .collect();
-    want.sort_by(|a, b| a.cve.cmp(&b.cve));
-    assert_eq!(loaded.epss.len(), 1);
-    assert_eq!(loaded.epss[0].date.to_string(), "2026-08-16");
-    assert_eq!(loaded.epss[0].model_version, None);
-    assert_eq!(loaded.epss[0].scores, want);
+    assert_eq!(loaded.epss.len(), 2);
+    for (day, (file, date)) in loaded
+        .epss
+        .iter()
+        .zip([(EPSS_EARLIER_FILE, "2026-07-19"), (EPSS_FILE, "2026-08-16")])
+    {
+        let f = std::fs::File::open(data.join(file)).expect("epss");
+        let mut want: Vec<_> = medsec_kb::epss::EpssReader::new(f, "epss")
+            .expect("epss")
+            .map(|r| r.expect("epss row"))
+            .collect();
+        want.sort_by(|a, b| a.cve.cmp(&b.cve));
+        assert_eq!(day.date.to_string(), date);
+        assert_eq!(day.model_version, None);
+        assert_eq!(day.scores, want, "{file}");
+    }
 
     let second = run(&mut conn, &inputs, ImportOptions::default()).await;
     assert_eq!(second.changed(), 0);
-    assert_eq!(second.sources["epss"].unchanged as usize, cves.len());
+    assert_eq!(second.sources["epss"].unchanged as usize, total);
     assert_eq!(second.generation, None);
     assert_eq!(
         kb_generation(&mut conn).await.expect("generation"),
         generation
     );
+}
+
+/// The KEV catalog as CSV: as many entries as distinct CVEs in the file
+/// (counted here with the csv crate), equal to the JSON form of the same
+/// catalog, so importing the JSON afterwards changes nothing.
+#[tokio::test]
+async fn the_kev_csv_imports_with_raw_counts_and_equals_the_json() {
+    let Some(data) =
+        medsec_testdata::require("the_kev_csv_imports_with_raw_counts_and_equals_the_json")
+    else {
+        return;
+    };
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    let csv_path = data.join(KEV_CSV_FILE);
+    let first = run(
+        &mut conn,
+        &[FeedInput::new(FeedKind::Kev, &csv_path)],
+        ImportOptions::default(),
+    )
+    .await;
+    assert_eq!(first.rejected().count(), 0);
+
+    let raw = medsec_testdata::read(&csv_path);
+    let mut csv = csv::Reader::from_reader(&raw[..]);
+    let col = csv
+        .headers()
+        .expect("header")
+        .iter()
+        .position(|h| h == "cveID")
+        .expect("cveID column");
+    let mut cves = BTreeSet::new();
+    for row in csv.records() {
+        cves.insert(row.expect("KEV row")[col].to_owned());
+    }
+    let stored: i64 = kb::kev_entries::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(stored, i64::try_from(cves.len()).expect("count"));
+    assert_eq!(first.sources["kev"].inserted as usize, cves.len());
+
+    let json = run(
+        &mut conn,
+        &[FeedInput::new(FeedKind::Kev, data.join(KEV_FILE))],
+        ImportOptions::default(),
+    )
+    .await;
+    assert_eq!(json.changed(), 0, "{json:#?}");
+    assert_eq!(json.sources["kev"].unchanged as usize, cves.len());
 }
 
 /// Real RustSec OSV records (which state their real `modified`), edited and written to a scratch directory.

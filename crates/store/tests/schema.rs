@@ -89,6 +89,9 @@ tuple_columns!(A B C D E F G H I J K L M);
 tuple_columns!(A B C D E F G H I J K L M N);
 tuple_columns!(A B C D E F G H I J K L M N O);
 tuple_columns!(A B C D E F G H I J K L M N O P);
+tuple_columns!(A B C D E F G H I J K L M N O P Q);
+tuple_columns!(A B C D E F G H I J K L M N O P Q R);
+tuple_columns!(A B C D E F G H I J K L M N O P Q R S);
 
 #[derive(QueryableByName)]
 struct DbColumn {
@@ -191,6 +194,9 @@ async fn every_diesel_table_matches_the_database() {
         check_table!(conn, "kb", kb::vulnerability_records),
         check_table!(conn, "kb", kb::ssvc_decisions),
         check_table!(conn, "kb", kb::csaf_documents),
+        check_table!(conn, "kb", kb::cve_summaries),
+        check_table!(conn, "kb", kb::ics_advisories),
+        check_table!(conn, "kb", kb::kev_epss),
     ];
     checked.sort();
 
