@@ -248,7 +248,8 @@ fn finding_row(f: &Finding) -> Markup {
     let p = priority_name(f.priority);
     html! {
         tr {
-            td data-sort=(priority_rank(f.priority)) { span class={ "badge p-" (p) } { (p) } }
+            // Rank first, then score, so sorting restores the engine's order.
+            td data-sort=(format!("{:.2}", priority_rank(f.priority) as f64 * 1000.0 + 100.0 - f.score)) { span class={ "badge p-" (p) } { (p) } }
             td.num data-sort=(format!("{:.2}", f.score)) { (format!("{:.0}", f.score)) }
             td.id {
                 a href=(vulnerability_url(&f.id)) { (f.id) }
@@ -261,7 +262,7 @@ fn finding_row(f: &Finding) -> Markup {
             td data-sort=(severity_rank(&f.severity)) { span class={ "sev s-" (f.severity) } { (f.severity) } }
             td.num data-sort=(f.cvss_score.map_or(-1.0, |s| s)) {
                 @if let (Some(s), Some(c)) = (f.cvss_score, cvss) {
-                    (format!("{s:.1}")) div.muted.small { (cvss_label(c)) }
+                    (format!("{s:.1}")) div.muted.small.nowrap { (cvss_label(c).trim_start_matches("CVSS ")) }
                 } @else { "–" }
             }
             td.num data-sort=(e.epss.as_ref().map_or(-1.0, |x| x.score)) {
@@ -377,7 +378,9 @@ fn coverage(analysis: &Analysis) -> Markup {
                             td.small {
                                 @if let Some(l) = &k.support.level { div { (l) } }
                                 @if let Some(d) = &k.support.end_of_support {
-                                    div class=[(k.support.past_end_of_support == Some(true)).then_some("past")] { "ends " (d) }
+                                    div class=[(k.support.past_end_of_support == Some(true)).then_some("past")] {
+                                        span.muted { "End of support: " } (d)
+                                    }
                                 }
                             }
                         }
