@@ -15,4 +15,6 @@ mod propagation;
 
 pub use init::{init, init_with_provider, TelemetryError, TelemetryGuard};
 pub use metrics::Metrics;
+/// The error of building the metrics registry.
+pub use prometheus::Error as MetricsError;
 pub use propagation::{current_context, set_parent, TraceContext};

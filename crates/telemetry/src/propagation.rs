@@ -52,6 +52,7 @@ pub fn set_parent(span: &tracing::Span, context: &TraceContext) -> bool {
     if !parent.span().span_context().is_valid() {
         return false;
     }
-    span.set_parent(parent);
-    true
+    // Fails only for a span that is already closed or has no OpenTelemetry
+    // layer under it.
+    span.set_parent(parent).is_ok()
 }
