@@ -39,6 +39,8 @@ enum Command {
     /// The vulnerability knowledge base: migrate, import, export, sync, info.
     #[command(subcommand)]
     Db(commands::db::DbCommand),
+    /// Job queues: depth, lag and consumers; dead letters requeued or purged.
+    Queue(commands::queue::QueueArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Version(cmd) => commands::version::run(cmd),
         Command::Cvss(args) => commands::cvss::run(args),
         Command::Db(cmd) => commands::db::run(cmd),
+        Command::Queue(args) => commands::queue::run(args),
     };
     match result {
         Ok(code) => code,

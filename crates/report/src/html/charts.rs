@@ -49,3 +49,37 @@ pub(crate) fn bar_chart(title: &str, bars: &[Bar<'_>]) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale_to_the_largest_count() {
+        let bars = [
+            Bar {
+                label: "high",
+                count: 4,
+                colour: "#000",
+            },
+            Bar {
+                label: "low",
+                count: 1,
+                colour: "#000",
+            },
+            Bar {
+                label: "none",
+                count: 0,
+                colour: "#000",
+            },
+        ];
+        let svg = bar_chart("By <priority>", &bars).into_string();
+        let track = WIDTH - LABEL_WIDTH - COUNT_WIDTH;
+        assert!(svg.contains(&format!(
+            "width=\"{track:.1}\" height=\"{BAR}\" rx=\"3\" fill"
+        )));
+        assert!(svg.contains(&format!("width=\"{:.1}\"", track / 4.0)));
+        assert!(svg.contains("width=\"0.0\""));
+        assert!(svg.contains("By &lt;priority&gt;: high 4, low 1, none 0"));
+    }
+}

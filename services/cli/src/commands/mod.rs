@@ -2,6 +2,7 @@ pub mod batch;
 pub mod cvss;
 pub mod db;
 pub mod purl;
+pub mod queue;
 pub mod sbom;
 pub mod version;
 
