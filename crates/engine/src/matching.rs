@@ -596,6 +596,11 @@ impl<'a> Context<'a> {
             epss_score: e.epss.as_ref().map(|x| x.score),
             epss_percentile: e.epss.as_ref().map(|x| x.percentile),
             cvss_vector: ranked.map(|c| c.vector.as_str()),
+            id: &group,
+            vectors: &e.cvss,
+            cwes: &e.cwes,
+            ssvc: &e.ssvc,
+            cna: e.cna.as_deref(),
         };
         let exploitability = self.exploit.assess(&signals);
         let sev_input = ranked.and_then(|c| {

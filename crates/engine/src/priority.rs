@@ -138,6 +138,17 @@ pub struct ExploitSignals<'a> {
     pub epss_percentile: Option<f64>,
     /// The ranking CVSS vector, when there is one.
     pub cvss_vector: Option<&'a str>,
+    /// The finding's group id (its CVE when it has one).
+    pub id: &'a str,
+    /// Every severity vector of every record of the group, with the
+    /// record's id and feed.
+    pub vectors: &'a [(String, medsec_kb::Source, medsec_index::ScoredVector)],
+    /// CWE ids of the group's records (with names when known).
+    pub cwes: &'a [(String, Option<String>)],
+    /// CISA SSVC decisions (automatable, technical impact).
+    pub ssvc: &'a [medsec_index::SsvcInfo],
+    /// The CNA's short name, when a CVE 5 record names it.
+    pub cna: Option<&'a str>,
 }
 
 /// A probability of exploitation and where it came from.
@@ -294,6 +305,7 @@ mod tests {
             epss_score: Some(0.01),
             epss_percentile: Some(0.1),
             cvss_vector: Some(v31),
+            ..ExploitSignals::default()
         };
         assert_eq!(p(both.clone()), 1.0);
         let epss = ExploitSignals { kev: false, ..both };

@@ -13,7 +13,8 @@ use medsec_kb::{AffectedPackage, Severity, SeverityKind, Source, Timestamp, Vuln
 use crate::ecosystem::{base_ecosystem, normalize_name};
 use crate::index::{AliasGroup, EpssRow, Index, Store, Tables};
 use crate::record::{
-    AdvisoryInfo, BuildMeta, CvssScores, EpssInfo, KevInfo, OsvEntry, ScoredVector, VulnRecord,
+    AdvisoryInfo, BuildMeta, CvssScores, EpssInfo, KevInfo, OsvEntry, ScoredVector, SsvcInfo,
+    VulnRecord,
 };
 
 /// Collects records of every kind and builds an [`Index`].
@@ -278,7 +279,30 @@ fn reduce(v: Vulnerability) -> VulnRecord {
         required_action: k.required_action,
         from: v.source.as_str().to_owned(),
     });
+    let ssvc = v
+        .ssvc
+        .iter()
+        .map(|s| SsvcInfo {
+            source: s.source.clone(),
+            automatable: s.automatable.as_deref().map(str::to_lowercase),
+            technical_impact: s.technical_impact.as_deref().map(str::to_lowercase),
+        })
+        .collect();
+    // CVE 5: the CNA container is read first, so its provider is the first
+    // `cna` severity's or, without one, the first affected entry's (the
+    // schema requires the CNA to list affected products).
+    let cna = (v.source == Source::Cve5)
+        .then(|| {
+            v.severities
+                .iter()
+                .find(|s| s.role.as_deref() == Some("cna"))
+                .and_then(|s| s.source.clone())
+                .or_else(|| v.products.first().and_then(|p| p.provider.clone()))
+        })
+        .flatten();
     VulnRecord {
+        ssvc,
+        cna,
         status: v.status,
         aliases,
         advisories,

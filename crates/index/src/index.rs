@@ -16,7 +16,7 @@ use crate::ecosystem::{
     base_ecosystem, ecosystem_release, normalize_name, osv_package, OsvPackage, UnmappedPurl,
 };
 use crate::record::{
-    AdvisoryInfo, BuildMeta, EpssInfo, KevInfo, OsvEntry, ScoredVector, VulnRecord,
+    AdvisoryInfo, BuildMeta, EpssInfo, KevInfo, OsvEntry, ScoredVector, SsvcInfo, VulnRecord,
 };
 
 /// Ids that name the same vulnerability, and the one to report it under
@@ -207,6 +207,10 @@ pub struct Enrichment {
     pub fixed: Vec<FixedVersion>,
     /// Advisories (ICSMA, CSAF) that name the CVE or an alias.
     pub advisories: Vec<AdvisoryInfo>,
+    /// SSVC decisions of the CVE's own records, else of the group's.
+    pub ssvc: Vec<SsvcInfo>,
+    /// The CNA short name of the CVE's own records, else of the group's.
+    pub cna: Option<String>,
 }
 
 fn find_key<'a, T>(table: &'a Keyed<T>, a: &str, b: &str) -> &'a [T] {
@@ -607,7 +611,21 @@ impl Index {
                     .map(|s| (r.id.clone(), r.source, s.clone()))
             })
             .collect();
+        let own_first = || {
+            records
+                .iter()
+                .filter(|r| r.id == cve)
+                .chain(records.iter().filter(|r| r.id != cve))
+        };
+        let mut ssvc: Vec<SsvcInfo> = own_first()
+            .find(|r| !r.ssvc.is_empty())
+            .map(|r| r.ssvc.clone())
+            .unwrap_or_default();
+        ssvc.dedup();
+        let cna = own_first().find_map(|r| r.cna.clone());
         Enrichment {
+            ssvc,
+            cna,
             cve: cve.to_owned(),
             canonical: self.canonical_id(cve).to_owned(),
             aliases: group.map(|g| g.ids.clone()).unwrap_or_default(),

@@ -28,6 +28,11 @@ pub struct VulnRecord {
     pub cwe_ids: Vec<String>,
     /// KEV facts the record itself carries (NVD `cisa*`, vulnrichment).
     pub kev: Option<KevInfo>,
+    /// CISA SSVC decisions the record carries (NVD `ssvcV203`, vulnrichment
+    /// ADP), without `Exploitation`.
+    pub ssvc: Vec<SsvcInfo>,
+    /// The CNA's short name (CVE 5 records).
+    pub cna: Option<String>,
     /// OSV `affected` entries.
     pub affected: Vec<OsvEntry>,
     /// NVD configurations.
@@ -82,6 +87,17 @@ pub struct CvssScores {
     pub overall: f64,
     /// `LOW`, `MEDIUM`, `HIGH`, `CRITICAL`, `NONE`.
     pub severity: String,
+}
+
+/// A CISA SSVC decision: the parts known when a CVE is published.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SsvcInfo {
+    /// Who decided (`CISA-ADP`, an NVD source).
+    pub source: Option<String>,
+    /// `yes` / `no`, lower case.
+    pub automatable: Option<String>,
+    /// `total` / `partial`, lower case.
+    pub technical_impact: Option<String>,
 }
 
 /// KEV membership of a CVE.

@@ -24,7 +24,7 @@ use crate::index::{Index, Store, Tables};
 
 pub const MAGIC: [u8; 8] = *b"MEDSECIX";
 /// Raised whenever the payload's layout changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 40;
 
 /// Why a snapshot could not be written or read.

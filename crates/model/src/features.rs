@@ -11,7 +11,7 @@ use crate::error::{ModelError, Result};
 use crate::manifest::Manifest;
 
 /// One CVSS vector, who published it and under which CVSS version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SourcedCvss {
     /// Publisher, lower case: `cna`, `adp` or `nvd`.
     pub source: String,
@@ -23,7 +23,7 @@ pub struct SourcedCvss {
 
 /// The facts about one CVE that the exploitation model looks at; filled by
 /// the analysis engine from knowledge-base records.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ExploitInput {
     /// Every CVSS vector known for the CVE, with its source.
     pub cvss: Vec<SourcedCvss>,

@@ -7,8 +7,11 @@
 //! - [`ModelStore`]: published model versions in S3 ([`S3Store`]) or a local
 //!   directory ([`LocalStore`]); [`ModelWatcher`] hot-swaps the served model
 //!   when the store's current version changes.
+//! - [`ModelExploitability`]: the model as the analysis engine's
+//!   exploitability estimate, with KEV decisive and the rule as fallback.
 
 mod error;
+mod exploitability;
 mod features;
 mod inference;
 mod manifest;
@@ -16,6 +19,7 @@ mod store;
 mod watcher;
 
 pub use error::{ModelError, Result};
+pub use exploitability::{ModelExploitability, KEV_SOURCE};
 pub use features::{ExploitInput, FeatureBuilder, SourcedCvss};
 pub use inference::{Model, CHUNK_ROWS, MANIFEST_FILE};
 pub use manifest::{
