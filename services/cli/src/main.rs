@@ -5,6 +5,8 @@
 //! * 1: the input was read but rejected (malformed or invalid SBOM, bad purl)
 //! * 2: usage error (unknown flag, missing argument)
 //! * 3: I/O error (file not found, unreadable, output not writable)
+//! * 4: `analyze --fail-on P`: the report was written and holds findings of
+//!   priority P or higher
 
 mod commands;
 
@@ -39,6 +41,8 @@ enum Command {
     /// The vulnerability knowledge base: migrate, import, export, sync, info.
     #[command(subcommand)]
     Db(commands::db::DbCommand),
+    /// Find, rank and report the known vulnerabilities of a device's SBOM.
+    Analyze(commands::analyze::AnalyzeArgs),
     /// Job queues: depth, lag and consumers; dead letters requeued or purged.
     Queue(commands::queue::QueueArgs),
 }
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Command::Version(cmd) => commands::version::run(cmd),
         Command::Cvss(args) => commands::cvss::run(args),
         Command::Db(cmd) => commands::db::run(cmd),
+        Command::Analyze(args) => commands::analyze::run(args),
         Command::Queue(args) => commands::queue::run(args),
     };
     match result {

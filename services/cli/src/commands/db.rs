@@ -111,6 +111,15 @@ pub struct ImportArgs {
     pub generation: u64,
     #[command(flatten)]
     pub feeds: FeedArgs,
+    /// With --snapshot: keep identifiers, ranges, vectors, scores, dates
+    /// and URLs only (no summaries, descriptions or other prose).
+    #[arg(long, requires = "snapshot")]
+    pub facts_only: bool,
+    /// With --snapshot: keep only the records these SBOMs' components are
+    /// candidates for, their aliases and their KEV, EPSS, CWE and advisory
+    /// facts.
+    #[arg(long, value_name = "FILE", requires = "snapshot")]
+    pub only_for_sbom: Vec<PathBuf>,
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -374,7 +383,12 @@ fn import_snapshot(file: &Path, args: &ImportArgs) -> CommandResult {
     let read = feeds::read_inputs(&inputs, &mut progress);
     bar.set_prefix("index");
     bar.set_message("building the index");
-    let index = read.records.into_builder().build(args.generation);
+    let builder = if args.facts_only || !args.only_for_sbom.is_empty() {
+        facts_subset(read.records, args)?
+    } else {
+        read.records.into_builder()
+    };
+    let index = builder.build(args.generation);
     let bytes = write_snapshot(&index, file)?;
     bar.finish_and_clear();
     let mut summary = read.summary;
@@ -383,6 +397,28 @@ fn import_snapshot(file: &Path, args: &ImportArgs) -> CommandResult {
     summary.snapshot = Some(file.display().to_string());
     summary.snapshot_bytes = Some(bytes);
     summary.print(args.json)
+}
+
+/// `--facts-only` and `--only-for-sbom`: the subset of the records read
+/// (see `kb_facts`).
+fn facts_subset(set: feeds::RecordSet, args: &ImportArgs) -> Result<IndexBuilder, Failure> {
+    let generation = i64::try_from(args.generation)
+        .map_err(|_| Failure::usage(anyhow!("--generation {} is too large", args.generation)))?;
+    let mut records = set.into_records(generation);
+    if !args.only_for_sbom.is_empty() {
+        let sboms = args
+            .only_for_sbom
+            .iter()
+            .map(|p| super::analyze::read_sbom(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let whole = builder_from_store(records.clone()).build(args.generation);
+        let ids = super::kb_facts::relevant_ids(&whole, &sboms);
+        super::kb_facts::restrict(&mut records, &ids);
+    }
+    if args.facts_only {
+        super::kb_facts::strip_text(&mut records);
+    }
+    Ok(builder_from_store(records))
 }
 
 /// Writes the snapshot through a temporary file in the same directory and
@@ -408,7 +444,7 @@ fn write_snapshot(index: &Index, file: &Path) -> Result<u64, Failure> {
 
 /// The records read back from PostgreSQL, given to the index builder the
 /// same way the feed reader gives them.
-fn builder_from_store(records: KbRecords) -> IndexBuilder {
+pub(super) fn builder_from_store(records: KbRecords) -> IndexBuilder {
     let mut set = feeds::RecordSet::default();
     for v in records.vulnerabilities {
         set.add_vulnerability(v);

@@ -1,6 +1,8 @@
+pub mod analyze;
 pub mod batch;
 pub mod cvss;
 pub mod db;
+pub mod kb_facts;
 pub mod purl;
 pub mod queue;
 pub mod sbom;

@@ -13,6 +13,7 @@ use medsec_kb::epss::{EpssMeta, EpssReader, EpssScore};
 use medsec_kb::kev::KevEntry;
 use medsec_kb::{ContentHash, FeedRead, Timestamp, Vulnerability};
 use medsec_store::kb_import::{date_in_name, list_files, FeedInput, FeedKind, Progress};
+use medsec_store::kb_read::{EpssDay, KbRecords};
 
 use super::{RejectedLine, SourceLine, Summary};
 
@@ -63,6 +64,30 @@ impl RecordSet {
             _ => {
                 self.csaf.insert(key, a);
             }
+        }
+    }
+
+    /// The chosen records in the store's read-back shape, for filters that
+    /// rebuild a set from them (`db import --snapshot --facts-only`).
+    pub fn into_records(self, generation: i64) -> KbRecords {
+        let mut epss: Vec<EpssDay> = Vec::new();
+        for ((date, _), (model_version, s)) in self.epss {
+            match epss.last_mut() {
+                Some(day) if day.date == date => day.scores.push(s),
+                _ => epss.push(EpssDay {
+                    date,
+                    model_version,
+                    scores: vec![s],
+                }),
+            }
+        }
+        KbRecords {
+            generation,
+            vulnerabilities: self.vulns.into_values().collect(),
+            kev: self.kev.into_values().collect(),
+            epss,
+            cwes: self.cwe.into_values().collect(),
+            csaf: self.csaf.into_values().collect(),
         }
     }
 
