@@ -45,6 +45,9 @@ enum Command {
     Analyze(commands::analyze::AnalyzeArgs),
     /// Job queues: depth, lag and consumers; dead letters requeued or purged.
     Queue(commands::queue::QueueArgs),
+    /// Exploitation-model versions: publish, list, verify.
+    #[command(subcommand)]
+    Model(commands::model::ModelCommand),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Db(cmd) => commands::db::run(cmd),
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Queue(args) => commands::queue::run(args),
+        Command::Model(cmd) => commands::model::run(cmd),
     };
     match result {
         Ok(code) => code,

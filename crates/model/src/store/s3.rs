@@ -55,9 +55,25 @@ impl S3Store {
     /// A store with credentials and region from the standard AWS chain
     /// (environment, profile, instance metadata).
     pub async fn new(config: S3Config) -> Self {
-        let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .load()
-            .await;
+        Self::with_profile(config, None, None).await
+    }
+
+    /// Like [`Self::new`], with the region and the shared-config profile
+    /// (`~/.aws/config`, `~/.aws/credentials`) given instead of taken from
+    /// `AWS_REGION` / `AWS_PROFILE`.
+    pub async fn with_profile(
+        config: S3Config,
+        region: Option<String>,
+        profile: Option<String>,
+    ) -> Self {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(region) = region {
+            loader = loader.region(aws_config::Region::new(region));
+        }
+        if let Some(profile) = profile {
+            loader = loader.profile_name(profile);
+        }
+        let shared = loader.load().await;
         let mut builder =
             aws_sdk_s3::config::Builder::from(&shared).force_path_style(config.force_path_style);
         if let Some(url) = &config.endpoint_url {

@@ -3,6 +3,7 @@ pub mod batch;
 pub mod cvss;
 pub mod db;
 pub mod kb_facts;
+pub mod model;
 pub mod purl;
 pub mod queue;
 pub mod sbom;
