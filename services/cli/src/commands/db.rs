@@ -58,19 +58,35 @@ pub struct FeedArgs {
     /// OSV records, JSON or YAML (file or directory).
     #[arg(long, value_name = "PATH")]
     pub osv: Vec<PathBuf>,
-    /// The CISA KEV catalog (JSON or CSV).
+    /// The CISA KEV catalog (JSON or CSV); may be given more than once.
     #[arg(long, value_name = "FILE")]
-    pub kev: Option<PathBuf>,
-    /// An EPSS score file (CSV, gzip allowed).
+    pub kev: Vec<PathBuf>,
+    /// An EPSS score file (CSV, gzip allowed), one per day; may be given
+    /// more than once.
     #[arg(long, value_name = "FILE")]
-    pub epss: Option<PathBuf>,
+    pub epss: Vec<PathBuf>,
     /// CSAF 2.0 advisories (file or directory).
     #[arg(long, value_name = "PATH")]
     pub csaf: Vec<PathBuf>,
     /// MITRE CWE view CSVs.
     #[arg(long, value_name = "FILE")]
     pub cwe: Vec<PathBuf>,
+    /// The per-CVE summary derived from CISA vulnrichment (CSV; PostgreSQL
+    /// only).
+    #[arg(long, value_name = "FILE")]
+    pub cve_summary: Vec<PathBuf>,
+    /// The ICS Advisory Project's master list of CISA ICS advisories (CSV;
+    /// PostgreSQL only).
+    #[arg(long, value_name = "FILE")]
+    pub ics_advisories: Vec<PathBuf>,
+    /// The KEV catalog joined with NVD CVSS 3 and EPSS (CSV; PostgreSQL
+    /// only).
+    #[arg(long, value_name = "FILE")]
+    pub kev_epss: Vec<PathBuf>,
 }
+
+/// The flags whose tables the matching-index snapshot has no place for.
+const DATABASE_ONLY: &str = "--cve-summary, --ics-advisories and --kev-epss";
 
 impl FeedArgs {
     /// The inputs in a fixed order: vulnerability feeds first, then the
@@ -83,17 +99,26 @@ impl FeedArgs {
             (FeedKind::Osv, &self.osv),
             (FeedKind::Csaf, &self.csaf),
             (FeedKind::Cwe, &self.cwe),
+            (FeedKind::Kev, &self.kev),
         ];
         for (kind, paths) in many {
             out.extend(paths.iter().map(|p| FeedInput::new(kind, p)));
         }
-        if let Some(p) = &self.kev {
-            out.push(FeedInput::new(FeedKind::Kev, p));
-        }
-        if let Some(p) = &self.epss {
-            out.push(FeedInput::epss(p, None));
+        out.extend(self.epss.iter().map(|p| FeedInput::epss(p, None)));
+        let derived = [
+            (FeedKind::CveSummary, &self.cve_summary),
+            (FeedKind::IcsAdvisories, &self.ics_advisories),
+            (FeedKind::KevEpss, &self.kev_epss),
+        ];
+        for (kind, paths) in derived {
+            out.extend(paths.iter().map(|p| FeedInput::new(kind, p)));
         }
         out
+    }
+
+    /// Whether any input is a table only PostgreSQL holds.
+    fn has_database_only(&self) -> bool {
+        !(self.cve_summary.is_empty() && self.ics_advisories.is_empty() && self.kev_epss.is_empty())
     }
 }
 
@@ -345,12 +370,14 @@ impl Summary {
     }
 }
 
+/// Nothing to import is a usage error.
+const NOTHING: &str = "nothing to import: give at least one of --nvd, --cve5, --osv, --kev, \
+     --epss, --csaf, --cwe, --cve-summary, --ics-advisories, --kev-epss";
+
 async fn import_db(url: &str, args: &ImportArgs) -> CommandResult {
     let inputs = args.feeds.inputs();
     if inputs.is_empty() {
-        return Err(Failure::usage(anyhow!(
-            "nothing to import: give at least one of --nvd, --cve5, --osv, --kev, --epss, --csaf, --cwe"
-        )));
+        return Err(Failure::usage(anyhow!(NOTHING)));
     }
     medsec_store::run_migrations(url)
         .await
@@ -373,8 +400,11 @@ async fn import_db(url: &str, args: &ImportArgs) -> CommandResult {
 fn import_snapshot(file: &Path, args: &ImportArgs) -> CommandResult {
     let inputs = args.feeds.inputs();
     if inputs.is_empty() {
+        return Err(Failure::usage(anyhow!(NOTHING)));
+    }
+    if args.feeds.has_database_only() {
         return Err(Failure::usage(anyhow!(
-            "nothing to import: give at least one of --nvd, --cve5, --osv, --kev, --epss, --csaf, --cwe"
+            "{DATABASE_ONLY} go into PostgreSQL only: the snapshot has no place for their tables"
         )));
     }
     let started = Instant::now();
@@ -494,7 +524,9 @@ async fn export(args: &ExportArgs) -> CommandResult {
 
 /// What `db info` prints. Counts are records per source: vulnerability
 /// records by feed (`nvd`, `nvd_legacy`, `cve5`, `osv`), `kev` entries,
-/// `epss` scores (all days), `cwe` entries and `csaf_advisory` documents.
+/// `epss` scores (all days), `cwe` entries and `csaf_advisory` documents;
+/// from PostgreSQL also the derived tables' rows (`cve_summary`,
+/// `ics_advisory`, `kev_epss`), which snapshots do not hold.
 #[derive(Debug, Serialize)]
 pub struct Info {
     pub generation: u64,
@@ -569,7 +601,8 @@ async fn info_db(url: &str, json: bool) -> CommandResult {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     use medsec_store::schema::kb::{
-        csaf_documents, cwes, epss_scores, kev_entries, vulnerability_records,
+        csaf_documents, cve_summaries, cwes, epss_scores, ics_advisories, kev_entries, kev_epss,
+        vulnerability_records,
     };
     let mut conn = connect(url).await?;
     let db = |e: diesel::result::Error| Failure::io(anyhow!("reading the knowledge base: {e}"));
@@ -611,6 +644,24 @@ async fn info_db(url: &str, json: bool) -> CommandResult {
                 .count()
                 .get_result::<i64>(&mut conn)
                 .await,
+        ),
+        (
+            "cve_summary",
+            cve_summaries::table
+                .count()
+                .get_result::<i64>(&mut conn)
+                .await,
+        ),
+        (
+            "ics_advisory",
+            ics_advisories::table
+                .count()
+                .get_result::<i64>(&mut conn)
+                .await,
+        ),
+        (
+            "kev_epss",
+            kev_epss::table.count().get_result::<i64>(&mut conn).await,
         ),
     ];
     for (name, n) in tables {

@@ -11,8 +11,11 @@ use medsec_kb::csaf::CsafAdvisory;
 use medsec_kb::cwe::CweEntry;
 use medsec_kb::epss::{EpssMeta, EpssReader, EpssScore};
 use medsec_kb::kev::KevEntry;
-use medsec_kb::{ContentHash, FeedRead, Timestamp, Vulnerability};
-use medsec_store::kb_import::{date_in_name, list_files, FeedInput, FeedKind, Progress};
+use medsec_kb::{FeedRead, Timestamp, Vulnerability};
+use medsec_store::kb_import::{
+    csaf_record_key, csaf_supersedes, date_in_name, list_files, supersedes, FeedInput, FeedKind,
+    Progress,
+};
 use medsec_store::kb_read::{EpssDay, KbRecords};
 
 use super::{RejectedLine, SourceLine, Summary};
@@ -28,12 +31,12 @@ pub struct RecordSet {
 }
 
 impl RecordSet {
-    /// The newer `modified` wins, then the greater content hash, so the
-    /// winner does not depend on order.
+    /// The store's rule: the newer `modified` wins, then the greater
+    /// content hash, so the winner does not depend on order.
     pub fn add_vulnerability(&mut self, v: Vulnerability) {
         let key = (v.source.as_str(), v.id.clone());
         match self.vulns.get(&key) {
-            Some(old) if (old.modified, old.content_hash()) >= (v.modified, v.content_hash()) => {}
+            Some(old) if !supersedes(&v, old) => {}
             _ => {
                 self.vulns.insert(key, v);
             }
@@ -53,14 +56,12 @@ impl RecordSet {
         self.cwe.insert(c.id, c);
     }
 
-    /// Keyed by publisher and tracking id; the newer current release wins,
-    /// then the greater content hash.
+    /// Keyed and decided as the store does: publisher and tracking id; the
+    /// newer current release wins, then the greater content hash.
     pub fn add_csaf(&mut self, a: CsafAdvisory) {
-        let key = (a.publisher.clone().unwrap_or_default(), a.id.clone());
+        let key = csaf_record_key(&a);
         match self.csaf.get(&key) {
-            Some(old)
-                if (old.current_release, old.content_hash())
-                    >= (a.current_release, a.content_hash()) => {}
+            Some(old) if !csaf_supersedes(&a, old) => {}
             _ => {
                 self.csaf.insert(key, a);
             }
@@ -279,6 +280,12 @@ impl Reader<'_> {
                 for c in unique.into_values() {
                     self.records.add_cwe(c);
                 }
+            }
+            FeedKind::CveSummary | FeedKind::IcsAdvisories | FeedKind::KevEpss => {
+                return Err(format!(
+                    "{}: the snapshot has no place for this table; import it into PostgreSQL",
+                    kind.as_str()
+                ));
             }
             FeedKind::Epss => {
                 let f =

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context};
 use clap::Args;
 use medsec_store::kb_import::{FeedInput, FeedKind, ImportOptions, ImportSummary, Progress};
+use medsec_store::AsyncPgConnection;
 use medsec_sync::{Checkpoint, Document, Sink, SinkError, SourceKind, SyncConfig, SyncState};
 
 use super::{connect, import_bar, show, Summary, UrlArgs};
@@ -110,50 +111,9 @@ fn save_state(file: &Path, state: &SyncState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A batch for the import thread and where its outcome goes.
-type Job = (
-    Vec<FeedInput>,
-    tokio::sync::oneshot::Sender<Result<ImportSummary, String>>,
-);
-
-/// The store's import future is not `Send` (its EPSS reader holds a
-/// `dyn BufRead`), and a sink's must be, so imports run on a thread of
-/// their own with their own connection.
-fn import_thread(
-    url: String,
-    bar: indicatif::ProgressBar,
-) -> (
-    std::sync::mpsc::Sender<Job>,
-    std::thread::JoinHandle<Result<(), Failure>>,
-) {
-    let (tx, rx) = std::sync::mpsc::channel::<Job>();
-    let handle = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failure::io(anyhow!("cannot start the async runtime: {e}")))?;
-        runtime.block_on(async {
-            let mut conn = connect(&url).await?;
-            while let Ok((inputs, reply)) = rx.recv() {
-                let mut progress = |p: &Progress| show(&bar, p);
-                let result = medsec_store::kb_import::import(
-                    &mut conn,
-                    &inputs,
-                    ImportOptions::default(),
-                    &mut progress,
-                )
-                .await
-                .map_err(|e| e.to_string());
-                let _ = reply.send(result);
-            }
-            Ok(())
-        })
-    });
-    (tx, handle)
-}
-
 struct DbSink {
-    jobs: std::sync::mpsc::Sender<Job>,
+    conn: AsyncPgConnection,
+    bar: indicatif::ProgressBar,
     state_file: PathBuf,
     spool: tempfile::TempDir,
     pending: Vec<FeedInput>,
@@ -185,13 +145,15 @@ impl DbSink {
             return Ok(());
         }
         let inputs = std::mem::take(&mut self.pending);
-        let (reply, outcome) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send((inputs.clone(), reply))
-            .map_err(|_| "the import thread has stopped".to_owned())?;
-        let s = outcome
-            .await
-            .map_err(|_| "the import thread has stopped".to_owned())??;
+        let bar = &self.bar;
+        let mut progress = |p: &Progress| show(bar, p);
+        let s = medsec_store::kb_import::import(
+            &mut self.conn,
+            &inputs,
+            ImportOptions::default(),
+            &mut progress,
+        )
+        .await?;
         for input in &inputs {
             // Spooled files are ours; a leftover goes with the directory.
             let _ = std::fs::remove_file(&input.path);
@@ -244,13 +206,14 @@ pub async fn run(args: SyncArgs) -> CommandResult {
     medsec_store::run_migrations(url)
         .await
         .map_err(Failure::io)?;
+    let conn = connect(url).await?;
     let bar = import_bar();
-    let (jobs, worker) = import_thread(url.clone(), bar.clone());
     let spool = tempfile::tempdir()
         .context("cannot create a temporary directory")
         .map_err(Failure::io)?;
     let mut sink = DbSink {
-        jobs,
+        conn,
+        bar: bar.clone(),
         state_file: state_file.clone(),
         spool,
         pending: Vec::new(),
@@ -261,13 +224,8 @@ pub async fn run(args: SyncArgs) -> CommandResult {
     // Whatever arrived after the last checkpoint is imported too; the
     // state is saved only at checkpoints.
     let flushed = sink.flush().await;
-    let DbSink { jobs, summary, .. } = sink;
-    drop(jobs);
-    let stopped = worker
-        .join()
-        .map_err(|_| Failure::io(anyhow!("the import thread panicked")))?;
+    let DbSink { summary, .. } = sink;
     bar.finish_and_clear();
-    stopped?;
     let report = report.map_err(|e| Failure::io(anyhow!("sync failed: {e}")))?;
     flushed.map_err(|e| Failure::io(anyhow!("import failed: {e}")))?;
     for s in &report.sources {
