@@ -269,6 +269,25 @@ impl Index {
         self.store.arena().get(start..end)
     }
 
+    /// The base OSV ecosystems (`PyPI`, `npm`...) that have at least one
+    /// affected entry of a record that is not withdrawn, sorted; read from
+    /// the lookup table, no record decoded.
+    pub fn osv_ecosystems(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for ((eco, _), _) in &self.tables.osv_keys {
+            if out.last() != Some(&eco.as_str()) {
+                out.push(eco);
+            }
+        }
+        out
+    }
+
+    /// Whether any record that is not withdrawn has a vulnerable NVD
+    /// criterion or a CVE 5 / CSAF product to match CPEs against.
+    pub fn has_cpe_data(&self) -> bool {
+        !self.tables.cpe_keys.is_empty() || !self.tables.cve5_keys.is_empty()
+    }
+
     /// Record `i` (in (id, source) order), decoded.
     pub fn record(&self, i: u32) -> Result<VulnRecord, RecordError> {
         let err = |message: String| RecordError { index: i, message };
