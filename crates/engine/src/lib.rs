@@ -8,6 +8,8 @@
 //! documented priority rule, and reports a coverage status for every
 //! component. Pure: no I/O and no clock reads (`as_of` is an input).
 
+mod graph;
+mod licences;
 mod matching;
 mod priority;
 
@@ -18,6 +20,14 @@ use medsec_index::Index;
 use medsec_sbom::Sbom;
 use serde::Serialize;
 
+pub use graph::{
+    DependedUpon, DependencyGraph, DependencyPosition, GraphFacts, GraphNode, UnknownPosition,
+    TOP_DEPENDED_UPON,
+};
+pub use licences::{
+    component_licences, copyleft_strength, licence_report, ComponentLicences, ConflictRule,
+    CopyleftStrength, LicenceIssue, LicenceReport, LicenceSummary, Statement, UnknownReason,
+};
 pub use matching::{
     ComponentCoverage, ComponentRef, Confidence, CoverageStatus, CvssEntry, Finding,
     FindingEnrichment, IdentifierKind, MatchReason, MatchStatus, NearestFixed, NotCheckableReason,
@@ -38,30 +48,23 @@ pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct KnowledgeScope {
     /// Base OSV ecosystem names with at least one affected entry.
     pub osv_ecosystems: BTreeSet<String>,
-    /// Whether any record has NVD configurations or CVE 5 products.
+    /// Whether any record has a vulnerable NVD criterion or a CVE 5
+    /// product.
     pub cpe_data: bool,
 }
 
 impl KnowledgeScope {
-    /// Reads every record once; compute it when the index is loaded and
-    /// keep it with the index.
+    /// Read from the index's lookup tables (no record decoded); cheap, but
+    /// still worth keeping with a loaded index.
     pub fn from_index(index: &Index) -> KnowledgeScope {
-        let mut scope = KnowledgeScope::default();
-        for r in index.records_iter().flatten() {
-            if r.is_withdrawn() {
-                continue;
-            }
-            for e in &r.affected {
-                let base = medsec_index::ecosystem::base_ecosystem(&e.ecosystem);
-                if !scope.osv_ecosystems.contains(base) {
-                    scope.osv_ecosystems.insert(base.to_owned());
-                }
-            }
-            if !r.configurations.is_empty() || !r.products.is_empty() {
-                scope.cpe_data = true;
-            }
+        KnowledgeScope {
+            osv_ecosystems: index
+                .osv_ecosystems()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            cpe_data: index.has_cpe_data(),
         }
-        scope
     }
 }
 
@@ -85,6 +88,10 @@ pub struct Analysis {
     pub summary: Summary,
     /// Components past their end of support that carry findings (FDA).
     pub unsupported_with_findings: Vec<UnsupportedComponent>,
+    /// Copyleft, unknown and conflicting licence statements.
+    pub licences: LicenceReport,
+    /// Size, roots, depth and the most depended-upon components.
+    pub dependency_graph: GraphFacts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -116,7 +123,27 @@ pub struct UnsupportedComponent {
     pub findings: usize,
 }
 
+/// The matching results of one SBOM, before enrichment and ranking.
+pub struct Matches<'s> {
+    sbom: &'s Sbom,
+    components: Vec<matching::ComponentMatches>,
+}
+
+impl Matches<'_> {
+    /// How many (component, vulnerability group) pairs matched.
+    pub fn matched_groups(&self) -> usize {
+        self.components.iter().map(|m| m.groups()).sum()
+    }
+}
+
 static RULE: RuleExploitability = RuleExploitability;
+
+/// Threads the matching phase may use; index lookups are independent per
+/// component.
+const MATCH_THREADS: usize = 2;
+/// Below this many components per thread, spawning costs more than it
+/// saves.
+const MIN_COMPONENTS_PER_THREAD: usize = 500;
 
 /// The engine over one loaded index.
 #[derive(Clone, Copy)]
@@ -142,12 +169,64 @@ impl<'a> Analyser<'a> {
         self
     }
 
+    /// Matches, enriches and ranks: [`Analyser::match_sbom`] then
+    /// [`Analyser::complete`].
     pub fn analyse(&self, sbom: &Sbom, device: &DeviceContext, options: &Options) -> Analysis {
+        self.complete(self.match_sbom(sbom), device, options)
+    }
+
+    /// The matching phase alone: every component looked up in the index
+    /// and its evidence grouped by vulnerability.
+    ///
+    /// Large SBOMs are matched on up to `MATCH_THREADS` threads, in
+    /// contiguous runs of components joined in document order, so the
+    /// result is the same as on one.
+    pub fn match_sbom<'s>(&self, sbom: &'s Sbom) -> Matches<'s> {
+        let (index, scope) = (self.index, self.scope);
+        let run = |cs: &[medsec_sbom::Component]| {
+            // Matching never asks for exploitability.
+            let ctx = matching::Context::new(index, scope, &RULE);
+            cs.iter()
+                .map(|c| ctx.match_component(c))
+                .collect::<Vec<_>>()
+        };
+        let all = &sbom.components;
+        let threads = MATCH_THREADS
+            .min(all.len() / MIN_COMPONENTS_PER_THREAD)
+            .max(1);
+        let components = if threads == 1 {
+            run(all)
+        } else {
+            let chunk = all.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = all.chunks(chunk).map(|cs| s.spawn(|| run(cs))).collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            })
+        };
+        Matches { sbom, components }
+    }
+
+    /// The rest of the analysis: enrichment, priority, coverage, licences
+    /// and the dependency graph.
+    pub fn complete(
+        &self,
+        matches: Matches<'_>,
+        device: &DeviceContext,
+        options: &Options,
+    ) -> Analysis {
+        let Matches {
+            sbom,
+            components: matched,
+        } = matches;
+        let graph = DependencyGraph::new(sbom);
         let mut ctx = matching::Context::new(self.index, self.scope, self.exploitability);
         let mut findings = Vec::new();
         let mut components = Vec::with_capacity(sbom.components.len());
-        for c in &sbom.components {
-            let (f, cov) = ctx.component(c, device, options);
+        for (c, m) in sbom.components.iter().zip(matched) {
+            let (f, cov) = ctx.finish_component(c, m, device, options, &graph);
             findings.extend(f);
             components.push(cov);
         }
@@ -185,6 +264,8 @@ impl<'a> Analyser<'a> {
             coverage,
             summary,
             unsupported_with_findings,
+            licences: licence_report(&sbom.components, ComponentRef::of),
+            dependency_graph: graph.facts(),
         }
     }
 }

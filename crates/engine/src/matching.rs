@@ -14,6 +14,7 @@ use medsec_sbom::Component;
 use medsec_versions::Ecosystem;
 use serde::Serialize;
 
+use crate::graph::{DependencyGraph, DependencyPosition};
 use crate::priority::{
     factors, DeviceContext, ExploitAssessment, ExploitSignals, Exploitability, Factor, Priority,
 };
@@ -24,6 +25,16 @@ pub struct ComponentRef {
     pub reference: String,
     pub name: String,
     pub version: Option<String>,
+}
+
+impl ComponentRef {
+    pub fn of(c: &Component) -> ComponentRef {
+        ComponentRef {
+            reference: c.reference.clone(),
+            name: c.name.clone(),
+            version: c.version.clone(),
+        }
+    }
 }
 
 /// How sure a match is; `High` is best.
@@ -139,6 +150,9 @@ pub struct Finding {
     pub exploitability: ExploitAssessment,
     /// The component is past its end of support on `as_of`.
     pub past_end_of_support: Option<bool>,
+    /// Direct or transitive dependency of the root, with one shortest
+    /// path, or unknown.
+    pub dependency: DependencyPosition,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -210,6 +224,19 @@ struct Evidence {
     fix_key: Option<(String, String, Ecosystem)>,
 }
 
+/// What matching found for one component, before enrichment.
+pub(crate) struct ComponentMatches {
+    tally: Tally,
+    groups: BTreeMap<String, Vec<Evidence>>,
+    overridden: BTreeSet<String>,
+}
+
+impl ComponentMatches {
+    pub(crate) fn groups(&self) -> usize {
+        self.groups.len()
+    }
+}
+
 /// Per-component tallies that decide the coverage status.
 #[derive(Default)]
 struct Tally {
@@ -237,18 +264,9 @@ impl<'a> Context<'a> {
         }
     }
 
-    pub(crate) fn component(
-        &mut self,
-        c: &Component,
-        device: &DeviceContext,
-        options: &Options,
-    ) -> (Vec<Finding>, ComponentCoverage) {
-        let cref = ComponentRef {
-            reference: c.reference.clone(),
-            name: c.name.clone(),
-            version: c.version.clone(),
-        };
-        let support = support_facts(c, options.as_of);
+    /// The matching phase of one component: index lookups, the purl's
+    /// precedence, and the evidence grouped by alias group.
+    pub(crate) fn match_component(&self, c: &Component) -> ComponentMatches {
         let mut t = Tally::default();
         let mut ev: Vec<Evidence> = Vec::new();
         self.match_purl(c, &mut t, &mut ev);
@@ -270,10 +288,39 @@ impl<'a> Context<'a> {
         for e in ev {
             groups.entry(e.group.clone()).or_default().push(e);
         }
-        let findings: Vec<Finding> = groups
-            .into_iter()
-            .map(|(g, ev)| self.finding(g, ev, &cref, device, support.past_end_of_support))
-            .collect();
+        ComponentMatches {
+            tally: t,
+            groups,
+            overridden,
+        }
+    }
+
+    /// Enrichment, priority and coverage of one matched component.
+    pub(crate) fn finish_component(
+        &mut self,
+        c: &Component,
+        m: ComponentMatches,
+        device: &DeviceContext,
+        options: &Options,
+        graph: &DependencyGraph,
+    ) -> (Vec<Finding>, ComponentCoverage) {
+        let ComponentMatches {
+            tally: t,
+            groups,
+            overridden,
+        } = m;
+        let cref = ComponentRef::of(c);
+        let support = support_facts(c, options.as_of);
+        let mut findings: Vec<Finding> = Vec::with_capacity(groups.len());
+        // The path is worked out only for components with findings.
+        if !groups.is_empty() {
+            let position = graph.position(&c.reference);
+            for (g, ev) in groups {
+                let eos = support.past_end_of_support;
+                let f = self.finding(g, ev, &cref, device, eos, position.clone());
+                findings.push(f);
+            }
+        }
 
         let status = if !findings.is_empty() {
             CoverageStatus::Matched
@@ -523,6 +570,7 @@ impl<'a> Context<'a> {
         cref: &ComponentRef,
         device: &DeviceContext,
         past_eos: Option<bool>,
+        dependency: DependencyPosition,
     ) -> Finding {
         ev.sort_by(|a, b| {
             (
@@ -642,6 +690,7 @@ impl<'a> Context<'a> {
             factors,
             exploitability,
             past_end_of_support: past_eos,
+            dependency,
         }
     }
 }

@@ -12,9 +12,10 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use medsec_engine::{
-    Analyser, Analysis, CoverageStatus, DeviceClass, DeviceContext, ExploitAssessment,
-    ExploitSignals, Exploitability, IdentifierKind, KnowledgeScope, MatchStatus, NetworkExposure,
-    Options, Priority, WEIGHT_DATA, WEIGHT_EXPLOITABILITY, WEIGHT_PATIENT_HARM, WEIGHT_SEVERITY,
+    Analyser, Analysis, CoverageStatus, DependencyGraph, DeviceClass, DeviceContext,
+    ExploitAssessment, ExploitSignals, Exploitability, IdentifierKind, KnowledgeScope, MatchStatus,
+    NetworkExposure, Options, Priority, WEIGHT_DATA, WEIGHT_EXPLOITABILITY, WEIGHT_PATIENT_HARM,
+    WEIGHT_SEVERITY,
 };
 use medsec_ident::purl::PackageUrl;
 use medsec_index::Index;
@@ -117,6 +118,65 @@ fn check_coverage(name: &str, sbom: &Sbom, a: &Analysis) {
         a.summary.by_priority.values().sum::<usize>(),
         a.findings.len()
     );
+    // Each finding carries its component's place in the graph; the graph
+    // tests check those places against the edges.
+    let graph = DependencyGraph::new(sbom);
+    for f in &a.findings {
+        assert_eq!(
+            f.dependency,
+            graph.position(&f.component.reference),
+            "{name} {}",
+            f.component.reference
+        );
+    }
+    assert_eq!(a.dependency_graph, graph.facts(), "{name}");
+    let l = &a.licences.summary;
+    assert_eq!(l.components, sbom.components.len(), "{name}");
+    assert_eq!(
+        l.without_issues + a.licences.components.len(),
+        l.components,
+        "{name}"
+    );
+    assert_eq!(
+        l.copyleft_by_strength.values().sum::<usize>(),
+        l.copyleft,
+        "{name}"
+    );
+    assert_eq!(
+        l.unknown_by_reason.values().sum::<usize>(),
+        l.unknown,
+        "{name}"
+    );
+}
+
+/// The scope read from the index's tables equals the one found by
+/// decoding every record.
+#[test]
+fn knowledge_scope_matches_the_decoded_records() {
+    let Some(f) = fixture("knowledge_scope_matches_the_decoded_records") else {
+        return;
+    };
+    let mut ecosystems = BTreeSet::new();
+    let mut cpe = false;
+    for r in f.index.records_iter() {
+        let r = r.unwrap();
+        if r.is_withdrawn() {
+            continue;
+        }
+        for e in &r.affected {
+            ecosystems.insert(medsec_index::ecosystem::base_ecosystem(&e.ecosystem).to_owned());
+        }
+        cpe |= r
+            .configurations
+            .iter()
+            .flat_map(|c| &c.nodes)
+            .flat_map(|n| &n.matches)
+            .any(|m| m.vulnerable)
+            || !r.products.is_empty();
+    }
+    assert_eq!(f.scope.osv_ecosystems, ecosystems);
+    assert_eq!(f.scope.cpe_data, cpe);
+    assert!(ecosystems.len() >= 6, "{ecosystems:?}");
 }
 
 #[test]
