@@ -1,0 +1,43 @@
+//! How a job attempt failed, and whether another attempt could succeed.
+
+use std::fmt;
+
+/// A failed attempt. `retryable` failures go back to the queue (with
+/// backoff, then the dead-letter stream); the others end the job as
+/// `failed` at once, since running it again would fail the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobFailure {
+    pub message: String,
+    pub retryable: bool,
+}
+
+impl JobFailure {
+    /// A failure of something outside the job (database, object store,
+    /// cache) that may pass.
+    pub fn transient(message: impl Into<String>) -> JobFailure {
+        JobFailure {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+
+    /// A failure of the job's own input.
+    pub fn permanent(message: impl Into<String>) -> JobFailure {
+        JobFailure {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+}
+
+impl fmt::Display for JobFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<medsec_store::StoreError> for JobFailure {
+    fn from(e: medsec_store::StoreError) -> JobFailure {
+        JobFailure::transient(format!("database: {e}"))
+    }
+}
