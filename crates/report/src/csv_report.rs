@@ -4,11 +4,13 @@
 
 use medsec_engine::{Analysis, Finding, MatchStatus};
 
-use crate::view::{confidence_name, cwe_ids, priority_name, ranking_cvss};
+use crate::view::{
+    confidence_name, cwe_ids, dependency_path, priority_name, ranking_cvss, relation_name,
+};
 use crate::ReportError;
 
 /// The header row.
-pub const COLUMNS: [&str; 26] = [
+pub const COLUMNS: [&str; 28] = [
     "priority",
     "priority_score",
     "id",
@@ -35,6 +37,8 @@ pub const COLUMNS: [&str; 26] = [
     "fixed_versions",
     "advisories",
     "past_end_of_support",
+    "dependency",
+    "dependency_path",
 ];
 
 /// Separates the items of a list cell.
@@ -118,5 +122,7 @@ fn row(f: &Finding) -> [String; COLUMNS.len()] {
             .collect::<Vec<_>>()
             .join(LIST_SEPARATOR),
         opt(f.past_end_of_support),
+        relation_name(&f.dependency).to_owned(),
+        dependency_path(&f.dependency).join(" > "),
     ]
 }

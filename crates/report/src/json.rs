@@ -9,7 +9,7 @@ use crate::{json_bytes, Format, ReportContext, ReportError, TOOL_NAME};
 /// The version of `schema/medsec-report.schema.json` this crate writes.
 /// Minor versions only add optional members; a major version changes or
 /// removes one (see README).
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 #[derive(Serialize)]
 struct Envelope<'a> {

@@ -179,6 +179,7 @@ fn result(f: &Finding, rule_index: usize, uri: &str) -> Value {
             "nearestFixed": e.nearest_fixed,
             "advisories": e.advisories.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
             "pastEndOfSupport": f.past_end_of_support,
+            "dependency": f.dependency,
         },
     })
 }

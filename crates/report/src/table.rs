@@ -40,6 +40,7 @@ pub(crate) fn render(analysis: &Analysis, ctx: &ReportContext<'_>) -> Vec<u8> {
         let _ = writeln!(out, "{}", findings_table(analysis));
     }
     out.push_str(&coverage_lines(analysis));
+    out.push_str(&licence_and_graph_lines(analysis));
     for u in &analysis.unsupported_with_findings {
         let _ = writeln!(
             out,
@@ -125,6 +126,32 @@ fn coverage_lines(analysis: &Analysis) -> String {
     );
     for (reason, n) in &c.not_checkable_by_reason {
         let _ = writeln!(out, "  not checkable, {}: {n}", reason_name(*reason));
+    }
+    out
+}
+
+fn licence_and_graph_lines(analysis: &Analysis) -> String {
+    let mut out = String::new();
+    let l = &analysis.licences.summary;
+    if l.components > 0 {
+        let _ = writeln!(
+            out,
+            "licences: {} of {} components with issues: {} copyleft, {} unknown, {} conflicting",
+            l.components - l.without_issues,
+            l.components,
+            l.copyleft,
+            l.unknown,
+            l.conflicting
+        );
+    }
+    let g = &analysis.dependency_graph;
+    if g.edges > 0 {
+        let depth = g.max_depth.map_or("-".to_owned(), |d| d.to_string());
+        let _ = writeln!(
+            out,
+            "dependency graph: {} components, {} edges, depth {depth}; {} direct, {} transitive, {} unknown",
+            g.nodes, g.edges, g.direct, g.transitive, g.unknown
+        );
     }
     out
 }

@@ -111,3 +111,25 @@ pub(crate) fn confidence_name(c: medsec_engine::Confidence) -> &'static str {
         medsec_engine::Confidence::Low => "low",
     }
 }
+
+/// `root`, `direct`, `transitive` or `unknown`.
+pub(crate) fn relation_name(p: &medsec_engine::DependencyPosition) -> &'static str {
+    use medsec_engine::DependencyPosition as P;
+    match p {
+        P::Root => "root",
+        P::Direct { .. } => "direct",
+        P::Transitive { .. } => "transitive",
+        P::Unknown { .. } => "unknown",
+    }
+}
+
+/// The path from a root to the component, by component name.
+pub(crate) fn dependency_path(p: &medsec_engine::DependencyPosition) -> Vec<&str> {
+    use medsec_engine::DependencyPosition as P;
+    match p {
+        P::Direct { path } | P::Transitive { path, .. } => {
+            path.iter().map(|n| n.name.as_str()).collect()
+        }
+        P::Root | P::Unknown { .. } => Vec::new(),
+    }
+}

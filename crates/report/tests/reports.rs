@@ -238,6 +238,11 @@ fn csv_has_one_row_per_finding() {
             assert_eq!(row.len(), CSV_COLUMNS.len());
             assert_eq!(&row[col("id")], x.id);
             assert_eq!(&row[col("component_ref")], x.component.reference);
+            let relation = serde_json::to_value(&x.dependency).unwrap();
+            assert_eq!(
+                &row[col("dependency")],
+                relation["relation"].as_str().unwrap()
+            );
             assert_eq!(
                 &row[col("kev")],
                 if x.enrichment.kev.is_some() {
@@ -279,6 +284,9 @@ fn table_lists_every_finding_and_the_coverage() {
             cov.not_checkable
         );
         assert!(text.contains(&line), "{}: {line}", case.name);
+        if case.name.contains("medical") {
+            eprintln!("{text}");
+        }
     }
 }
 

@@ -6,14 +6,14 @@
 mod charts;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use medsec_engine::{Analysis, CoverageStatus, Finding, MatchStatus, Priority};
+use medsec_engine::{Analysis, CoverageStatus, DependencyPosition, Finding, MatchStatus, Priority};
 use serde::Serialize;
 
 use crate::links::{advisory_url, vulnerability_url};
 use crate::table::reason_name;
 use crate::view::{
-    confidence_name, coverage_status_name, cvss_label, fixed_in, priority_name, ranking_cvss,
-    reasons, PRIORITIES, SEVERITIES,
+    confidence_name, coverage_status_name, cvss_label, dependency_path, fixed_in, priority_name,
+    ranking_cvss, reasons, relation_name, PRIORITIES, SEVERITIES,
 };
 use crate::{ReportContext, TOOL_NAME};
 use charts::{bar_chart, Bar};
@@ -78,6 +78,8 @@ pub(crate) fn render(analysis: &Analysis, ctx: &ReportContext<'_>) -> Vec<u8> {
                     (end_of_support(analysis))
                     (findings(analysis))
                     (coverage(analysis))
+                    (graph(analysis))
+                    (licences(analysis))
                 }
                 footer {
                     p {
@@ -257,7 +259,12 @@ fn finding_row(f: &Finding) -> Markup {
                     div.aliases { (f.aliases.iter().filter(|a| **a != f.id).cloned().collect::<Vec<_>>().join(", ")) }
                 }
             }
-            td.component title=(f.component.reference) { (f.component.name) }
+            td.component title=(f.component.reference) {
+                (f.component.name)
+                @if !matches!(f.dependency, DependencyPosition::Unknown { .. }) {
+                    div.muted.small { (relation_name(&f.dependency)) " dependency" }
+                }
+            }
             td.version { (f.component.version.as_deref().unwrap_or("")) }
             td data-sort=(severity_rank(&f.severity)) { span class={ "sev s-" (f.severity) } { (f.severity) } }
             td.num data-sort=(f.cvss_score.map_or(-1.0, |s| s)) {
@@ -307,6 +314,10 @@ fn why(f: &Finding) -> Markup {
                     }
                 }
                 ul.reasons { @for r in reasons(f) { li { (r) } } }
+                @let path = dependency_path(&f.dependency);
+                @if !path.is_empty() {
+                    p { "Dependency path (" (relation_name(&f.dependency)) "): " (path.join(" → ")) }
+                }
                 @if let MatchStatus::RequiresPlatform { platforms } = &f.status {
                     p { "Only when running on: " (platforms.join(", ")) }
                 }
@@ -387,6 +398,115 @@ fn coverage(analysis: &Analysis) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+fn graph(analysis: &Analysis) -> Markup {
+    let g = &analysis.dependency_graph;
+    if g.edges == 0 {
+        return html! {};
+    }
+    html! {
+        section #dependency-graph {
+            h2 { "Dependency graph" }
+            p {
+                strong { (g.nodes) } " components, " strong { (g.edges) } " dependency edges"
+                @if let Some(d) = g.max_depth { ", depth " strong { (d) } }
+                ". Roots: " (g.roots.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "))
+                @if g.root_is_subject { " (the SBOM's subject)" }
+                ". " (g.direct) " direct, " (g.transitive) " transitive, " (g.unknown) " not placed"
+                @if g.dangling_edges > 0 { "; " (g.dangling_edges) " edges name no component" }
+                "."
+            }
+            @if !g.most_depended_upon.is_empty() {
+                table #depended-upon.list.compact {
+                    thead { tr { th { "Most depended-upon component" } th.num { "Direct dependents" } th.num { "All dependents" } } }
+                    tbody {
+                        @for d in &g.most_depended_upon {
+                            tr {
+                                td title=(d.component.reference) { (d.component.name) }
+                                td.num { (d.direct_dependents) }
+                                td.num { (d.transitive_dependents) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn licences(analysis: &Analysis) -> Markup {
+    let l = &analysis.licences;
+    let s = &l.summary;
+    if s.components == 0 {
+        return html! {};
+    }
+    html! {
+        section #licences {
+            h2 { "Licences" }
+            p {
+                (s.components) " components: " strong { (s.without_issues) } " without issues, "
+                strong { (s.copyleft) } " copyleft"
+                @if !s.copyleft_by_strength.is_empty() {
+                    " (" (s.copyleft_by_strength.iter().map(|(k, n)| format!("{} {n}", serde_name(k))).collect::<Vec<_>>().join(", ")) ")"
+                }
+                ", " strong { (s.unknown) } " unknown"
+                @if !s.unknown_by_reason.is_empty() {
+                    " (" (s.unknown_by_reason.iter().map(|(k, n)| format!("{} {n}", serde_name(k).replace('-', " "))).collect::<Vec<_>>().join(", ")) ")"
+                }
+                ", " strong { (s.conflicting) } " conflicting."
+            }
+            @if !l.components.is_empty() {
+                table #licence-issues.list {
+                    thead { tr { th { "Component" } th { "Version" } th { "Declared" } th { "Concluded" } th { "Issues" } } }
+                    tbody {
+                        @for c in &l.components {
+                            tr {
+                                td title=(c.component.reference) { (c.component.name) }
+                                td.version { (c.component.version.as_deref().unwrap_or("")) }
+                                td.version { (c.declared.as_deref().unwrap_or("")) }
+                                td.version { (c.concluded.as_deref().unwrap_or("")) }
+                                td.small { @for i in &c.issues { div { (licence_issue(i)) } } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn licence_issue(i: &medsec_engine::LicenceIssue) -> String {
+    use medsec_engine::LicenceIssue as I;
+    match i {
+        I::Copyleft {
+            statement,
+            strength,
+            licences,
+        } => format!(
+            "{} copyleft ({}): {}",
+            serde_name(strength),
+            serde_name(statement),
+            licences.join(", ")
+        ),
+        I::Unknown {
+            statement,
+            reason,
+            detail,
+        } => {
+            let which = statement.map_or("no statement".to_owned(), |s| serde_name(&s));
+            format!(
+                "unknown ({which}, {}): {detail}",
+                serde_name(reason).replace('-', " ")
+            )
+        }
+        I::Conflicting { rule, detail } => {
+            format!(
+                "conflicting ({}): {detail}",
+                serde_name(rule).replace('-', " ")
+            )
         }
     }
 }

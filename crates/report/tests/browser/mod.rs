@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use crate::support::{fixture, hostile_case, render, Case};
 use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::protocol::cdp::Page;
+use headless_chrome::types::PrintToPdfOptions;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use medsec_report::Format;
 
@@ -203,6 +204,16 @@ fn check_page(chromium: &Path, dir: &Path, case: &Case, width: u32, height: u32)
         eval_u64(tab, "document.querySelectorAll('figure.chart svg').length"),
         2
     );
+    let licence_rows = eval_u64(
+        tab,
+        "document.querySelectorAll('#licence-issues > tbody > tr').length",
+    );
+    assert_eq!(
+        licence_rows as usize,
+        case.analysis.licences.components.len(),
+        "{}: one row per component with licence issues",
+        case.name
+    );
     if findings > 1 {
         // Sorting by vulnerability id puts the rows in id order.
         click(tab, "#findings-table thead th:nth-child(3)");
@@ -219,6 +230,19 @@ fn check_page(chromium: &Path, dir: &Path, case: &Case, width: u32, height: u32)
         click(tab, "#findings-table thead th:nth-child(1)");
     }
     screenshot(tab, width, height, &dir.join(format!("{stem}.png")));
+    if case.name.contains("medical") {
+        // The print stylesheet (A4 landscape) lays the report out as a PDF.
+        let options = PrintToPdfOptions {
+            prefer_css_page_size: Some(true),
+            print_background: Some(true),
+            ..PrintToPdfOptions::default()
+        };
+        let pdf = tab.print_to_pdf(Some(options)).expect("print to PDF");
+        assert!(pdf.starts_with(b"%PDF-"), "{}: not a PDF", case.name);
+        let path = dir.join(format!("{stem}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        eprintln!("printed: {} ({} bytes)", path.display(), pdf.len());
+    }
     let errors = page.errors.lock().unwrap().clone();
     assert!(
         errors.is_empty(),
