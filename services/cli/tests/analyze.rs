@@ -623,3 +623,59 @@ fn whole_shared_knowledge_base_covers_every_component() {
         assert_eq!(small["coverage"], full["coverage"], "{name}");
     }
 }
+
+#[tokio::test]
+async fn postgres_knowledge_base_gives_the_snapshot_analysis() {
+    let Some(data) =
+        medsec_testdata::require("postgres_knowledge_base_gives_the_snapshot_analysis")
+    else {
+        return;
+    };
+    let db = medsec_test_db::TestDatabase::new().await;
+    let url = db.url().to_owned();
+    let v = data.join("vulns");
+    let feeds: Vec<String> = [
+        ("--nvd", v.join("nvd")),
+        ("--cve5", v.join("vulnrichment")),
+        ("--osv", v.join("osv/Maven")),
+        ("--osv", v.join("osv/npm")),
+        (
+            "--kev",
+            v.join("kev/known_exploited_vulnerabilities.json.gz"),
+        ),
+        ("--epss", data.join("testvectors/epss/vunnel-example-1.csv")),
+        ("--cwe", v.join("cwe/cwe-view-1003.csv")),
+    ]
+    .iter()
+    .flat_map(|(flag, path)| [(*flag).to_owned(), p(path)])
+    .collect();
+    let feeds: Vec<&str> = feeds.iter().map(String::as_str).collect();
+
+    let mut args = vec!["db", "import", "--json", "--database-url", &url];
+    args.extend(&feeds);
+    let out = medsec(&args);
+    ok(&out, "db import");
+    let generation = json(&out.stdout, "import summary")["generation"]
+        .as_u64()
+        .expect("a generation")
+        .to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snap = p(&dir.path().join("same.snapshot"));
+    let mut args = vec![
+        "db",
+        "import",
+        "--snapshot",
+        &snap,
+        "--generation",
+        &generation,
+    ];
+    args.extend(&feeds);
+    ok(&medsec(&args), "db import --snapshot");
+
+    let sbom = example("imaging-workstation", ".cdx.json");
+    let device = example("imaging-workstation", ".device.toml");
+    let from_db = analysis_of(&sbom, &url, &["--device", &device]);
+    let from_file = analysis_of(&sbom, &snap, &["--device", &device]);
+    assert!(!findings(&from_db).is_empty());
+    assert_eq!(from_db, from_file);
+}
