@@ -2,6 +2,10 @@
 //! against a baseline measured in the same run: a plain multi-row diesel
 //! INSERT of as many rows, each as wide as the source's records on disk,
 //! into a scratch table. The ratio is what carries between machines.
+//! A record of CVE 5 or CSAF becomes dozens of rows (affected products,
+//! versions, statuses, remediations) and a JSONB document, so a second
+//! ratio compares the rows the import wrote to all `kb` tables with the
+//! baseline inserting as many rows, the same bytes spread over them.
 //!
 //! Then, with the `medsec` binary (`scripts/bench kb` builds it; or set
 //! `MEDSEC_BIN`): the snapshot built straight from the same files (time,
@@ -81,7 +85,63 @@ fn sources(data: &Path) -> Vec<Source> {
                 v.join("cwe/cwe-view-1003.csv"),
             ],
         ),
+        // The derived tables go into PostgreSQL only (no snapshot flags).
+        derived(
+            "cvesum",
+            FeedKind::CveSummary,
+            v.join("nvd-summary/vulnrichment_summary.derived.csv.gz"),
+        ),
+        derived(
+            "ics",
+            FeedKind::IcsAdvisories,
+            v.join("ics-advisories/CISA_ICS_ADV_Master.csv.gz"),
+        ),
+        derived(
+            "kevepss",
+            FeedKind::KevEpss,
+            v.join("epss/kev-epss-nvd/epss_kev_nvd-2026-08-22.csv"),
+        ),
     ]
+}
+
+fn derived(name: &'static str, kind: FeedKind, path: PathBuf) -> Source {
+    Source {
+        name,
+        inputs: vec![FeedInput::new(kind, path)],
+        flags: Vec::new(),
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct TableName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct RowCount {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Rows in every table of schema `kb`: what an import wrote, record and
+/// child rows alike, is the difference before and after it.
+async fn kb_rows(conn: &mut AsyncPgConnection) -> u64 {
+    let tables: Vec<TableName> = diesel::sql_query(
+        "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = 'kb' ORDER BY 1",
+    )
+    .load(conn)
+    .await
+    .expect("kb tables");
+    let mut total = 0;
+    for t in tables {
+        let n: RowCount = diesel::sql_query(format!("SELECT count(*) AS n FROM kb.\"{}\"", t.name))
+            .get_result(conn)
+            .await
+            .expect("count");
+        total += u64::try_from(n.n).unwrap_or(0);
+    }
+    total
 }
 
 /// Uncompressed bytes of an input's files, for the baseline's row width.
@@ -171,12 +231,22 @@ async fn main() {
     let sources = sources(&data);
 
     println!(
-        "{:<6} {:>9} {:>9} {:>11} {:>9} {:>11} {:>7}",
-        "source", "records", "import s", "records/s", "base s", "rows/s", "ratio"
+        "{:<7} {:>8} {:>8} {:>10} {:>8} {:>10} {:>6} {:>9} {:>10} {:>6}",
+        "source",
+        "records",
+        "import s",
+        "records/s",
+        "base s",
+        "base r/s",
+        "ratio",
+        "kb rows",
+        "kb rows/s",
+        "ratio"
     );
     let mut total_records = 0u64;
     let mut total_secs = 0.0;
     for source in &sources {
+        let rows_before = kb_rows(&mut conn).await;
         let mut progress = |_: &medsec_store::kb_import::Progress| {};
         let summary = import(
             &mut conn,
@@ -186,6 +256,7 @@ async fn main() {
         )
         .await
         .expect("import");
+        let written = kb_rows(&mut conn).await.saturating_sub(rows_before);
         let records = summary.read();
         let secs = summary.elapsed.as_secs_f64();
         let rejected = summary.rejected().count();
@@ -195,8 +266,16 @@ async fn main() {
         let base = baseline(&mut conn, rows, width).await.as_secs_f64();
         let rate = records as f64 / secs;
         let base_rate = rows as f64 / base;
+        let row_rate = written as f64 / secs;
+        // The baseline again, as many rows as the import wrote, each as
+        // wide as the bytes on disk spread over them.
+        let row_width = usize::try_from(bytes / written.max(1)).unwrap_or(1);
+        let row_base = baseline(&mut conn, usize::try_from(written).unwrap_or(0), row_width)
+            .await
+            .as_secs_f64();
+        let row_base_rate = written as f64 / row_base;
         println!(
-            "{:<6} {:>9} {:>9.2} {:>11.0} {:>9.2} {:>11.0} {:>7.2}{}",
+            "{:<7} {:>8} {:>8.2} {:>10.0} {:>8.2} {:>10.0} {:>6.2} {:>9} {:>10.0} {:>6.2}{}",
             source.name,
             records,
             secs,
@@ -204,6 +283,9 @@ async fn main() {
             base,
             base_rate,
             rate / base_rate,
+            written,
+            row_rate,
+            row_rate / row_base_rate,
             if rejected > 0 {
                 format!("  ({rejected} rejected)")
             } else {
@@ -214,7 +296,8 @@ async fn main() {
         total_secs += secs;
     }
     println!(
-        "all    {total_records:>9} {total_secs:>9.2} {:>11.0}   (row width = bytes on disk / records)",
+        "all     {total_records:>8} {total_secs:>8.2} {:>10.0}   (records ratio: baseline rows as many and as wide as the records; \
+         kb rows ratio: baseline rows as many as the rows the import wrote to all kb tables, the same bytes spread over them)",
         total_records as f64 / total_secs
     );
     diesel::sql_query("DROP TABLE IF EXISTS bench_baseline")

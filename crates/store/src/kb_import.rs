@@ -153,7 +153,7 @@ pub struct ImportOptions {
 impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
-            batch_size: 500,
+            batch_size: 2_000,
             row_batch_size: 10_000,
         }
     }
@@ -573,22 +573,20 @@ impl Importer<'_, '_> {
     async fn vulns(&mut self, kind: FeedKind, files: &[PathBuf]) -> Result<(), StoreError> {
         // Per record source (an NVD input may hold API 2.0 and 1.1 files).
         let mut pending: BTreeMap<&'static str, Vec<Item<Vulnerability>>> = BTreeMap::new();
-        for path in files {
-            let name = path.display().to_string();
-            let read = std::fs::read(path)
-                .map_err(|e| format!("cannot read {name}: {e}"))
-                .and_then(|bytes| {
-                    let lower = name.to_ascii_lowercase();
-                    let result = match kind {
-                        FeedKind::Nvd => medsec_kb::nvd::read(&bytes, &name),
-                        FeedKind::Cve5 => medsec_kb::cve5::read(&bytes, &name),
-                        _ if lower.ends_with(".json") || lower.ends_with(".json.gz") => {
-                            medsec_kb::osv::read_json(&bytes, &name)
-                        }
-                        _ => medsec_kb::osv::read_yaml(&bytes, &name),
-                    };
-                    result.map_err(|e| e.to_string())
-                });
+        let mut reads = read_ahead(files, move |path, name| {
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+            let lower = name.to_ascii_lowercase();
+            let result = match kind {
+                FeedKind::Nvd => medsec_kb::nvd::read(&bytes, name),
+                FeedKind::Cve5 => medsec_kb::cve5::read(&bytes, name),
+                _ if lower.ends_with(".json") || lower.ends_with(".json.gz") => {
+                    medsec_kb::osv::read_json(&bytes, name)
+                }
+                _ => medsec_kb::osv::read_yaml(&bytes, name),
+            };
+            result.map_err(|e| e.to_string())
+        });
+        while let Some((name, read)) = reads.recv().await {
             self.current.files_done += 1;
             let mut read = match read {
                 Ok(read) => read,
@@ -628,12 +626,12 @@ impl Importer<'_, '_> {
 
     async fn csaf(&mut self, files: &[PathBuf]) -> Result<(), StoreError> {
         let mut pending = Vec::new();
-        for path in files {
-            let name = path.display().to_string();
+        let mut reads = read_ahead(files, |path, name| {
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+            medsec_kb::csaf::read(&bytes, name).map_err(|e| e.to_string())
+        });
+        while let Some((name, read)) = reads.recv().await {
             self.current.files_done += 1;
-            let read = std::fs::read(path)
-                .map_err(|e| format!("cannot read {name}: {e}"))
-                .and_then(|b| medsec_kb::csaf::read(&b, &name).map_err(|e| e.to_string()));
             let mut read = match read {
                 Ok(r) => r,
                 Err(reason) => {
@@ -921,6 +919,13 @@ impl Importer<'_, '_> {
         let result = self
             .conn
             .transaction::<_, TxError, _>(async |conn| {
+                // Batches need not wait for their WAL flush: the import's
+                // last transaction (finishing the generation) commits
+                // synchronously, which makes every earlier one durable too.
+                diesel::sql_query("SET LOCAL synchronous_commit = off")
+                    .execute(conn)
+                    .await
+                    .map_err(StoreError::query("setting up an import transaction"))?;
                 let generation = match known {
                     Some(g) => g,
                     None => begin_generation(conn, "import").await?,
@@ -967,6 +972,35 @@ impl Importer<'_, '_> {
         self.summary.generation = Some(generation);
         Ok(())
     }
+}
+
+/// Files read ahead of the database writes.
+const READ_AHEAD_FILES: usize = 64;
+
+/// Reads and parses `files` in order on a thread of its own, so that
+/// parsing the next files overlaps the database writing the current batch.
+/// Each file comes back with its name; the thread stops when the receiver
+/// is dropped.
+fn read_ahead<T, F>(
+    files: &[PathBuf],
+    parse: F,
+) -> tokio::sync::mpsc::Receiver<(String, Result<T, String>)>
+where
+    T: Send + 'static,
+    F: Fn(&Path, &str) -> Result<T, String> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD_FILES);
+    let files = files.to_vec();
+    std::thread::spawn(move || {
+        for path in files {
+            let name = path.display().to_string();
+            let read = parse(&path, &name);
+            if tx.blocking_send((name, read)).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 /// Whether an error is the record's fault (the server refused a statement,
