@@ -16,6 +16,7 @@ use lapin::options::{
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use prost::Message;
 use tokio::sync::Mutex;
 
 pub use reservation::Reservation;
@@ -573,10 +574,9 @@ impl JobQueue for RabbitMq {
             let headers = delivery.properties.headers().clone().unwrap_or_default();
             letters.push(DeadLetter {
                 id: (letters.len() + 1).to_string(),
-                envelope: JobEnvelope::from_bytes(
-                    &delivery.data,
-                    &format!("{} message {}", topology.dead, letters.len() + 1),
-                )?,
+                // An envelope that does not decode was dead-lettered for
+                // that; its error says so, and it is listed empty.
+                envelope: JobEnvelope::decode(delivery.data.as_slice()).unwrap_or_default(),
                 error: header_string(&headers, "x-error").unwrap_or_default(),
                 failed_at_unix_ms: header_int(&headers, "x-failed-at-ms").unwrap_or(0),
             });
@@ -607,10 +607,11 @@ impl JobQueue for RabbitMq {
                 .map_err(QueueError::amqp("basic.get"))?;
             let Some(message) = message else { break };
             let delivery = message.delivery;
-            let mut envelope = JobEnvelope::from_bytes(
-                &delivery.data,
-                &format!("{} delivery {}", topology.dead, delivery.delivery_tag),
-            )?;
+            // Envelopes that do not decode stay dead (left unacknowledged,
+            // they return to the queue when the channel closes).
+            let Ok(mut envelope) = JobEnvelope::decode(delivery.data.as_slice()) else {
+                continue;
+            };
             envelope.attempt = 1;
             self.publish(
                 &topology.work,

@@ -8,6 +8,7 @@ mod scripts;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use prost::Message;
 use redis::aio::MultiplexedConnection;
 use redis::Value;
 
@@ -37,6 +38,15 @@ struct Keys {
     stream: String,
     delayed: String,
     dead: String,
+}
+
+/// Arguments of the SETTLE script.
+struct RawSettle<'a> {
+    entry_id: &'a str,
+    consumer: &'a str,
+    action: &'a str,
+    envelope: &'a [u8],
+    argument: &'a str,
 }
 
 enum Settle<'a> {
@@ -211,9 +221,10 @@ impl RedisStreams {
         })
     }
 
-    /// A reclaimed entry as a delivery, or dead-lettered (None) when the
-    /// reclaim takes it past the attempt limit.
-    async fn claimed(
+    /// An entry read for `consumer` as a delivery; or dead-lettered (None)
+    /// when it cannot be one: its envelope does not decode, or a reclaim
+    /// took it past the attempt limit.
+    async fn admit(
         &self,
         conn: &mut MultiplexedConnection,
         keys: &Keys,
@@ -222,7 +233,21 @@ impl RedisStreams {
         bytes: &[u8],
         times_delivered: u64,
     ) -> Result<Option<Delivery>, QueueError> {
-        let mut delivery = self.delivery(keys, consumer, id, bytes, times_delivered)?;
+        let mut delivery = match self.delivery(keys, consumer, id.clone(), bytes, times_delivered) {
+            Ok(delivery) => delivery,
+            Err(error @ QueueError::Decode { .. }) => {
+                let raw = RawSettle {
+                    entry_id: &id,
+                    consumer,
+                    action: "dead",
+                    envelope: bytes,
+                    argument: &error.to_string(),
+                };
+                self.settle_raw(conn, keys, raw).await?;
+                return Ok(None);
+            }
+            Err(other) => return Err(other),
+        };
         if delivery.envelope.attempt <= self.settings.max_attempts {
             return Ok(Some(delivery));
         }
@@ -238,6 +263,58 @@ impl RedisStreams {
         }
     }
 
+    /// Dead letters from entry id `start` on (`-` for the first; `(id`
+    /// for after id), at most `limit`.
+    async fn dead_range(
+        &self,
+        keys: &Keys,
+        start: &str,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>, QueueError> {
+        const OP: &str = "dead letters (XRANGE)";
+        let (_pooled, mut conn) = self.conn().await?;
+        let value: Value = redis::cmd("XRANGE")
+            .arg(&keys.dead)
+            .arg(start)
+            .arg("+")
+            .arg("COUNT")
+            .arg(limit.max(1))
+            .query_async(&mut conn)
+            .await
+            .map_err(QueueError::redis(OP))?;
+        let mut letters = Vec::new();
+        for entry in reply::array(value, OP)?.into_iter().take(limit) {
+            let mut entry = reply::array(entry, OP)?.into_iter();
+            let (Some(id), Some(fields)) = (entry.next(), entry.next()) else {
+                continue;
+            };
+            let id = reply::string(id, OP)?;
+            let mut letter = DeadLetter {
+                envelope: JobEnvelope::default(),
+                error: String::new(),
+                failed_at_unix_ms: 0,
+                id,
+            };
+            for (name, value) in reply::fields(fields, OP)? {
+                match name.as_str() {
+                    // An envelope that does not decode was dead-lettered for
+                    // that; its error says so, and it is listed empty.
+                    "env" => {
+                        letter.envelope = JobEnvelope::decode(value.as_slice()).unwrap_or_default()
+                    }
+                    "error" => letter.error = String::from_utf8_lossy(&value).into_owned(),
+                    "failed_at_ms" => {
+                        letter.failed_at_unix_ms =
+                            String::from_utf8_lossy(&value).parse().unwrap_or(0)
+                    }
+                    _ => {}
+                }
+            }
+            letters.push(letter);
+        }
+        Ok(letters)
+    }
+
     async fn settle(&self, delivery: &Delivery, action: Settle<'_>) -> Result<(), QueueError> {
         let (_pooled, mut conn) = self.conn().await?;
         self.settle_on(&mut conn, delivery, action).await
@@ -249,7 +326,6 @@ impl RedisStreams {
         delivery: &Delivery,
         action: Settle<'_>,
     ) -> Result<(), QueueError> {
-        const OP: &str = "settle (XACK, XDEL)";
         let (entry_id, consumer) = redis_token(delivery)?;
         let keys = self.keys(&delivery.envelope.kind)?;
         let mut envelope = delivery.envelope.clone();
@@ -261,24 +337,43 @@ impl RedisStreams {
             Settle::Dead(error) => ("dead", error.to_owned()),
             Settle::Release => ("release", String::new()),
         };
+        let bytes = envelope.to_bytes();
+        let raw = RawSettle {
+            entry_id,
+            consumer,
+            action: name,
+            envelope: &bytes,
+            argument: &argument,
+        };
+        if self.settle_raw(conn, &keys, raw).await? {
+            Ok(())
+        } else {
+            Err(lost(delivery))
+        }
+    }
+
+    /// Runs the SETTLE script; false when the consumer no longer holds the
+    /// entry.
+    async fn settle_raw(
+        &self,
+        conn: &mut MultiplexedConnection,
+        keys: &Keys,
+        raw: RawSettle<'_>,
+    ) -> Result<bool, QueueError> {
         let settled: i64 = scripts::SETTLE
             .key(&keys.stream)
             .key(&keys.delayed)
             .key(&keys.dead)
             .arg(GROUP)
-            .arg(consumer)
-            .arg(entry_id)
-            .arg(name)
-            .arg(envelope.to_bytes())
-            .arg(argument)
+            .arg(raw.consumer)
+            .arg(raw.entry_id)
+            .arg(raw.action)
+            .arg(raw.envelope)
+            .arg(raw.argument)
             .invoke_async(conn)
             .await
-            .map_err(QueueError::redis(OP))?;
-        if settled == 1 {
-            Ok(())
-        } else {
-            Err(lost(delivery))
-        }
+            .map_err(QueueError::redis("settle (XACK, XDEL)"))?;
+        Ok(settled == 1)
     }
 }
 
@@ -362,7 +457,7 @@ impl JobQueue for RedisStreams {
             let mut deliveries = Vec::new();
             for (id, bytes, times) in claimed {
                 if let Some(delivery) = self
-                    .claimed(&mut conn, &keys, consumer, id, &bytes, times)
+                    .admit(&mut conn, &keys, consumer, id, &bytes, times)
                     .await?
                 {
                     deliveries.push(delivery);
@@ -381,7 +476,12 @@ impl JobQueue for RedisStreams {
                     .read_new(&pooled, &keys, consumer, max - deliveries.len(), wait)
                     .await?
                 {
-                    deliveries.push(self.delivery(&keys, consumer, id, &bytes, 1)?);
+                    if let Some(d) = self
+                        .admit(&mut conn, &keys, consumer, id, &bytes, 1)
+                        .await?
+                    {
+                        deliveries.push(d);
+                    }
                 }
             }
             if !deliveries.is_empty() || tokio::time::Instant::now() >= deadline {
@@ -526,64 +626,25 @@ impl JobQueue for RedisStreams {
     }
 
     async fn dead_letters(&self, kind: &str, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
-        const OP: &str = "dead letters (XRANGE)";
         let keys = self.keys(kind)?;
-        let (_pooled, mut conn) = self.conn().await?;
-        let value: Value = redis::cmd("XRANGE")
-            .arg(&keys.dead)
-            .arg("-")
-            .arg("+")
-            .arg("COUNT")
-            .arg(limit.max(1))
-            .query_async(&mut conn)
-            .await
-            .map_err(QueueError::redis(OP))?;
-        let mut letters = Vec::new();
-        for entry in reply::array(value, OP)?.into_iter().take(limit) {
-            let mut entry = reply::array(entry, OP)?.into_iter();
-            let (Some(id), Some(fields)) = (entry.next(), entry.next()) else {
-                continue;
-            };
-            let id = reply::string(id, OP)?;
-            let mut letter = DeadLetter {
-                envelope: JobEnvelope::default(),
-                error: String::new(),
-                failed_at_unix_ms: 0,
-                id,
-            };
-            for (name, value) in reply::fields(fields, OP)? {
-                match name.as_str() {
-                    "env" => {
-                        letter.envelope = JobEnvelope::from_bytes(
-                            &value,
-                            &format!("{} entry {}", keys.dead, letter.id),
-                        )?
-                    }
-                    "error" => letter.error = String::from_utf8_lossy(&value).into_owned(),
-                    "failed_at_ms" => {
-                        letter.failed_at_unix_ms =
-                            String::from_utf8_lossy(&value).parse().unwrap_or(0)
-                    }
-                    _ => {}
-                }
-            }
-            letters.push(letter);
-        }
-        Ok(letters)
+        self.dead_range(&keys, "-", limit).await
     }
 
     async fn requeue_dead(&self, kind: &str) -> Result<u64, QueueError> {
         const BATCH: usize = 500;
         let keys = self.keys(kind)?;
         let mut moved = 0;
+        let mut start = "-".to_owned();
         loop {
-            let letters = self.dead_letters(kind, BATCH).await?;
-            if letters.is_empty() {
+            let letters = self.dead_range(&keys, &start, BATCH).await?;
+            let Some(last) = letters.last() else {
                 return Ok(moved);
-            }
+            };
+            start = format!("({}", last.id);
             let mut script = scripts::REQUEUE_DEAD.key(&keys.stream);
             script.key(&keys.dead);
-            for letter in &letters {
+            // Envelopes that did not decode stay dead: they would only fail again.
+            for letter in letters.iter().filter(|l| !l.envelope.job_id.is_empty()) {
                 let mut envelope = letter.envelope.clone();
                 envelope.attempt = 1;
                 script.arg(&letter.id).arg(envelope.to_bytes());

@@ -110,7 +110,7 @@ pub async fn reclaimed_after_visibility_timeout(backend: Kind) {
 
 pub async fn extend_prevents_reclaim(backend: Kind) {
     let settings = medsec_queue::QueueSettings {
-        visibility_timeout: Duration::from_millis(800),
+        visibility_timeout: Duration::from_millis(1500),
         ..test_settings()
     };
     let f = Fixture::new(backend, settings).await;
@@ -123,9 +123,9 @@ pub async fn extend_prevents_reclaim(backend: Kind) {
         .unwrap();
     assert_eq!(held.len(), 1);
 
-    // Held for 2 s, four visibility timeouts' worth of halves, extended each time.
-    for _ in 0..5 {
-        tokio::time::sleep(Duration::from_millis(400)).await;
+    // Held for 3 s, twice the visibility timeout, extended every 500 ms.
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
         f.queue.extend(&held[0]).await.unwrap();
         let stolen = other
             .reserve(SBOM.as_str(), "worker-b", 1, Duration::ZERO)
@@ -137,7 +137,7 @@ pub async fn extend_prevents_reclaim(backend: Kind) {
         );
     }
     f.queue.ack(&held[0]).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     let after = other
         .reserve(SBOM.as_str(), "worker-b", 1, Duration::from_millis(200))
         .await
@@ -440,6 +440,38 @@ pub async fn never_acknowledged_ends_dead(backend: Kind) {
         "{}",
         dead[0].error
     );
+    assert_eq!(q.depth(SBOM.as_str()).await.unwrap(), 0);
+    f.finish().await;
+}
+
+pub async fn undecodable_entry_is_dead_lettered(backend: Kind) {
+    let f = Fixture::new(backend, test_settings()).await;
+    let q = &f.queue;
+    // Field 1 (job_id) claims 200 bytes that are not there.
+    f.inject_raw(SBOM, &[0x0a, 0xc8, 0x01, b'x']).await;
+    let good = envelope(SBOM, 2);
+    q.enqueue(&good).await.unwrap();
+
+    let got = q
+        .reserve(SBOM.as_str(), "worker-a", 10, WAIT)
+        .await
+        .unwrap();
+    // The good job still gets through; the bad one does not block it.
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].envelope, good);
+    q.ack(&got[0]).await.unwrap();
+
+    let dead = q.dead_letters(SBOM.as_str(), 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(
+        dead[0].error.contains("cannot decode the job envelope"),
+        "{}",
+        dead[0].error
+    );
+    assert_eq!(dead[0].envelope.job_id, "");
+    // Requeueing leaves it dead: it would only fail again.
+    assert_eq!(q.requeue_dead(SBOM.as_str()).await.unwrap(), 0);
+    assert_eq!(q.dead_letters(SBOM.as_str(), 10).await.unwrap().len(), 1);
     assert_eq!(q.depth(SBOM.as_str()).await.unwrap(), 0);
     f.finish().await;
 }

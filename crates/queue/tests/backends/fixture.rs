@@ -91,6 +91,42 @@ impl Fixture {
         open(self.kind, &self.settings).await.dyn_queue()
     }
 
+    /// Puts `payload` on the kind's queue as if it were an envelope.
+    pub async fn inject_raw(&self, kind: JobKind, payload: &[u8]) {
+        let name = self.settings.queue_name(kind.as_str());
+        match self.kind {
+            Kind::Redis => {
+                let client = redis::Client::open(redis_url()).unwrap();
+                let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+                redis::cmd("XADD")
+                    .arg(&name)
+                    .arg("*")
+                    .arg("env")
+                    .arg(payload)
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            Kind::RabbitMq => {
+                let conn = lapin::Connection::connect(&amqp_url(), Default::default())
+                    .await
+                    .unwrap();
+                let channel = conn.create_channel().await.unwrap();
+                channel
+                    .basic_publish(
+                        "".into(),
+                        name.as_str().into(),
+                        Default::default(),
+                        payload,
+                        Default::default(),
+                    )
+                    .await
+                    .unwrap();
+                conn.close(200, "done".into()).await.unwrap();
+            }
+        }
+    }
+
     /// Deletes every key / queue the test made.
     pub async fn finish(self) {
         for kind in JobKind::ALL {

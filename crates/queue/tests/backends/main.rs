@@ -41,4 +41,5 @@ backend_tests!(
     requeue_and_purge_dead_letters,
     release_hands_back_without_counting,
     never_acknowledged_ends_dead,
+    undecodable_entry_is_dead_lettered,
 );
