@@ -253,3 +253,91 @@ async fn migrate_applies_once_and_missing_server_is_exit_3() {
     assert_eq!(code(&down), 3);
     assert!(!String::from_utf8_lossy(&down.stderr).contains("secret"));
 }
+
+/// Rows of a CSV file (gzip allowed), counted with the csv crate.
+fn csv_rows(path: &Path) -> u64 {
+    let bytes = medsec_testdata::read(path);
+    csv::Reader::from_reader(&bytes[..]).records().count() as u64
+}
+
+#[tokio::test]
+async fn derived_tables_and_the_kev_csv_import_into_the_database_only() {
+    let Some(data) =
+        medsec_testdata::require("derived_tables_and_the_kev_csv_import_into_the_database_only")
+    else {
+        return;
+    };
+    let db = TestDatabase::new().await;
+    let url = db.url().to_owned();
+    let v = data.join("vulns");
+    let summary = v.join("nvd-summary/vulnrichment_summary.derived.csv.gz");
+    let ics = v.join("ics-advisories/CISA_ICS_ADV_Master.csv.gz");
+    let joined = v.join("epss/kev-epss-nvd/epss_kev_nvd-2026-08-22.csv");
+    let kev_csv = v.join("kev/known_exploited_vulnerabilities.csv");
+    let kev_json = v.join("kev/known_exploited_vulnerabilities.json.gz");
+    let args = [
+        "--cve-summary".to_owned(),
+        p(&summary),
+        "--ics-advisories".to_owned(),
+        p(&ics),
+        "--kev-epss".to_owned(),
+        p(&joined),
+        "--kev".to_owned(),
+        p(&kev_csv),
+        "--kev".to_owned(),
+        p(&kev_json),
+    ];
+    let mut cmd = vec!["db", "import", "--json"];
+    cmd.extend(args.iter().map(String::as_str));
+    let out = medsec(&cmd, Some(&url));
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let first = json(&out);
+    // Every row of these files has its own key.
+    for (source, file) in [
+        ("cve_summary", &summary),
+        ("ics_advisory", &ics),
+        ("kev_epss", &joined),
+    ] {
+        let rows = csv_rows(file);
+        assert_eq!(
+            first["sources"][source]["inserted"].as_u64(),
+            Some(rows),
+            "{source}"
+        );
+    }
+    // The KEV CSV and JSON are the same catalog: the second adds nothing.
+    let kev = csv_rows(&kev_csv);
+    assert_eq!(first["sources"]["kev"]["inserted"].as_u64(), Some(kev));
+    assert_eq!(first["sources"]["kev"]["unchanged"].as_u64(), Some(kev));
+    let info = json(&medsec(&["db", "info", "--json"], Some(&url)));
+    assert_eq!(
+        info["counts"]["cve_summary"].as_u64(),
+        Some(csv_rows(&summary))
+    );
+    assert_eq!(
+        info["counts"]["ics_advisory"].as_u64(),
+        Some(csv_rows(&ics))
+    );
+    assert_eq!(info["counts"]["kev_epss"].as_u64(), Some(csv_rows(&joined)));
+
+    let again = json(&medsec(&cmd, Some(&url)));
+    assert_eq!(again["generation"], Value::Null, "{again}");
+
+    // A snapshot has no place for the derived tables: a usage error.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snap = dir.path().join("s.snap");
+    let out = medsec(
+        &[
+            "db",
+            "import",
+            "--snapshot",
+            &p(&snap),
+            "--cve-summary",
+            &p(&summary),
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--cve-summary"));
+    assert!(!snap.exists());
+}
