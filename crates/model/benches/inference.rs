@@ -6,11 +6,13 @@
 //! in a Python child process that times its own runs (one intra-op thread,
 //! as tract uses) and reports rows/s; it needs the oracle venv
 //! (scripts/oracles/install). A last line measures the largest batch on a
-//! model that first served the smaller ones: after single-row runs, large
-//! batches in the same process have been measured an order of magnitude
-//! slower (`MEDSEC_BENCH_BATCHES=1024` measures one size alone).
-//! tract's figure includes making the input
-//! tensor from the caller's rows; onnxruntime's runs reuse one array.
+//! model that first served the smaller ones (`MEDSEC_BENCH_BATCHES=1024`
+//! measures one size alone): a fresh input tensor per run used to make
+//! large batches several times slower depending on what ran before (the
+//! allocator returned the heap top to the system after each run), which
+//! the reused input tensors of `Model` avoid. tract's figure includes
+//! copying the caller's rows into the input tensor; onnxruntime's runs
+//! reuse one array.
 //! Reports, never asserts.
 
 use std::path::{Path, PathBuf};

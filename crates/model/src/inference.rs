@@ -2,7 +2,7 @@
 //! graph optimised by tract for `[batch, width]` f32 input.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::infer::Factoid;
@@ -16,9 +16,7 @@ use crate::manifest::Manifest;
 pub const MANIFEST_FILE: &str = "manifest.json";
 
 /// Rows per run: larger batches run in chunks of this many, which bounds
-/// the memory of one run. (A second plan typed for exactly this batch was
-/// faster in isolation but, after runs of small batches, an order of
-/// magnitude slower; one plan with a symbolic batch is steady.)
+/// the memory of one run.
 pub const CHUNK_ROWS: usize = 1024;
 
 /// A model ready to serve. Cheap to share behind an `Arc`; `predict` takes
@@ -28,7 +26,87 @@ pub struct Model {
     manifest: Manifest,
     features: FeatureBuilder,
     /// `[batch, width]`, any batch.
+    any: Plan,
+    /// `[CHUNK_ROWS, width]`: every full chunk of a large batch.
+    full: Plan,
+}
+
+/// One optimised plan and the run states kept between runs.
+///
+/// Each idle [`Runner`] keeps its tract state and its last input tensor:
+/// a run of as many rows writes into that tensor instead of allocating a
+/// new one. Allocating and freeing a fresh input of `CHUNK_ROWS` rows per
+/// run let glibc return the heap top to the system after every run and
+/// fault the pages in again on the next, which made large batches several
+/// times slower, depending on what ran before.
+#[derive(Debug)]
+struct Plan {
     plan: Arc<TypedRunnableModel>,
+    idle: Mutex<Vec<Runner>>,
+}
+
+#[derive(Debug)]
+struct Runner {
+    state: TypedSimpleState,
+    input: Option<Arc<Tensor>>,
+}
+
+impl Plan {
+    fn new(plan: Arc<TypedRunnableModel>) -> Self {
+        Self {
+            plan,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `n` rows of `width` features that `fill` writes (row-major)
+    /// and returns the output tensor.
+    fn run(&self, n: usize, width: usize, fill: impl FnOnce(&mut [f32])) -> Result<TValue> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let mut runner = match idle {
+            Some(r) => r,
+            None => Runner {
+                state: self.plan.spawn().map_err(onnx_err("state"))?,
+                input: None,
+            },
+        };
+        let mut input = runner
+            .input
+            .take()
+            .filter(|t| t.shape() == [n, width])
+            .map_or_else(|| Tensor::zero::<f32>(&[n, width]).map(Arc::new), Ok)
+            .map_err(onnx_err("input tensor"))?;
+        let Some(tensor) = Arc::get_mut(&mut input) else {
+            return Err(ModelError::Onnx {
+                context: "input tensor".into(),
+                message: "still shared after the last run".into(),
+            });
+        };
+        let mut view = tensor
+            .to_plain_array_view_mut::<f32>()
+            .map_err(onnx_err("input tensor"))?;
+        let slots = view.as_slice_mut().ok_or_else(|| ModelError::Onnx {
+            context: "input tensor".into(),
+            message: "not contiguous".into(),
+        })?;
+        fill(slots);
+        let outputs = runner
+            .state
+            .run(tvec![TValue::from_const(input.clone())])
+            .map_err(onnx_err("run"))?;
+        let out = outputs.into_iter().next().ok_or_else(|| ModelError::Onnx {
+            context: "run".into(),
+            message: "no output".into(),
+        })?;
+        // The state let go of the input: the next run of n rows reuses it.
+        if Arc::strong_count(&input) == 1 {
+            runner.input = Some(input);
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(runner);
+        }
+        Ok(out)
+    }
 }
 
 fn onnx_err(context: &str) -> impl Fn(TractError) -> ModelError + '_ {
@@ -63,11 +141,13 @@ impl Model {
         let graph = Self::graph(&manifest, model_bytes)?;
         let width = TDim::from(manifest.input.width as i64);
         let batch = TDim::from(graph.sym("batch"));
-        let plan = Self::plan(&manifest, graph, batch, width)?;
+        let any = Self::plan(&manifest, graph.clone(), batch, width.clone())?;
+        let full = Self::plan(&manifest, graph, TDim::from(CHUNK_ROWS as i64), width)?;
         Ok(Self {
             manifest,
             features,
-            plan,
+            any: Plan::new(any),
+            full: Plan::new(full),
         })
     }
 
@@ -196,19 +276,11 @@ impl Model {
         let mut out = Vec::with_capacity(inputs.len());
         for chunk in inputs.chunks(CHUNK_ROWS) {
             // Features are written straight into the input tensor.
-            let mut tensor =
-                Tensor::zero::<f32>(&[chunk.len(), width]).map_err(onnx_err("input tensor"))?;
-            let mut view = tensor
-                .to_plain_array_view_mut::<f32>()
-                .map_err(onnx_err("input tensor"))?;
-            let slots = view.as_slice_mut().ok_or_else(|| ModelError::Onnx {
-                context: "input tensor".into(),
-                message: "not contiguous".into(),
-            })?;
-            for (input, row) in chunk.iter().zip(slots.chunks_exact_mut(width.max(1))) {
-                self.features.write_row(input, row);
-            }
-            out.extend(self.run(tensor, chunk.len())?);
+            out.extend(self.run(chunk.len(), |slots| {
+                for (input, row) in chunk.iter().zip(slots.chunks_exact_mut(width.max(1))) {
+                    self.features.write_row(input, row);
+                }
+            })?);
         }
         Ok(out)
     }
@@ -225,27 +297,28 @@ impl Model {
         }
         let mut out = Vec::with_capacity(rows.len() / width);
         for chunk in rows.chunks(CHUNK_ROWS * width) {
-            let n = chunk.len() / width;
-            let tensor =
-                Tensor::from_shape(&[n, width], chunk).map_err(onnx_err("input tensor"))?;
-            out.extend(self.run(tensor, n)?);
+            out.extend(self.run(chunk.len() / width, |slots| {
+                slots.copy_from_slice(chunk);
+            })?);
         }
         Ok(out)
     }
 
-    /// Runs `n` rows (at most `CHUNK_ROWS`) and reads the probability column.
-    fn run(&self, input: Tensor, n: usize) -> Result<Vec<f32>> {
+    /// Runs `n` rows (at most `CHUNK_ROWS`) that `fill` writes and reads
+    /// the probability column.
+    fn run(&self, n: usize, fill: impl FnOnce(&mut [f32])) -> Result<Vec<f32>> {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let outputs = self
-            .plan
-            .run(tvec![input.into()])
-            .map_err(onnx_err("run"))?;
-        let out = outputs.first().ok_or_else(|| ModelError::Onnx {
-            context: "run".into(),
-            message: "no output".into(),
-        })?;
+        // A plan typed for one row picks another kernel, whose rounding
+        // differs in the last bits: one row runs on the symbolic plan, so a
+        // row's probability does not depend on its batch.
+        let plan = if n == CHUNK_ROWS {
+            &self.full
+        } else {
+            &self.any
+        };
+        let out = plan.run(n, self.features.width(), fill)?;
         let view = out
             .to_plain_array_view::<f32>()
             .map_err(onnx_err("output"))?
