@@ -121,13 +121,14 @@ impl Cache {
         };
         Ok(Cache {
             pool: std::sync::Arc::new(pool),
+            namespace: ttls.namespace.clone(),
             ttls,
-            namespace: String::new(),
             metrics: None,
         })
     }
 
-    /// Keys get `namespace` in front of the prefix (tests sharing one Redis).
+    /// Keys get `namespace` in front of the prefix (tests sharing one Redis);
+    /// replaces `cache.namespace`.
     pub fn with_namespace(mut self, namespace: impl Into<String>) -> Cache {
         self.namespace = namespace.into();
         self

@@ -165,6 +165,10 @@ pub struct S3Settings {
     /// need.
     pub path_style: bool,
     pub region: String,
+    /// Static credentials; the standard AWS environment (variables,
+    /// profile) is used when unset.
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
 }
 
 impl Default for S3Settings {
@@ -175,6 +179,8 @@ impl Default for S3Settings {
             prefix: "sboms/".to_owned(),
             path_style: true,
             region: "us-east-1".to_owned(),
+            access_key_id: None,
+            secret_access_key: None,
         }
     }
 }
@@ -250,6 +256,9 @@ impl WorkerSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheSettings {
+    /// Put in front of every key (`cvss:` becomes `<namespace>cvss:`), for
+    /// deployments or tests sharing one Redis.
+    pub namespace: String,
     pub cvss_ttl_secs: u64,
     pub enrich_ttl_secs: u64,
     pub sbom_ttl_secs: u64,
@@ -258,6 +267,7 @@ pub struct CacheSettings {
 impl Default for CacheSettings {
     fn default() -> Self {
         CacheSettings {
+            namespace: String::new(),
             cvss_ttl_secs: 3_600,
             enrich_ttl_secs: 86_400,
             sbom_ttl_secs: 7_200,
@@ -393,6 +403,12 @@ impl Settings {
             return Err(ConfigError::invalid(
                 "s3.bucket",
                 format!("{:?} is not a valid S3 bucket name", s3.bucket),
+            ));
+        }
+        if s3.access_key_id.is_some() != s3.secret_access_key.is_some() {
+            return Err(ConfigError::invalid(
+                "s3.secret_access_key",
+                "s3.access_key_id and s3.secret_access_key go together",
             ));
         }
         if s3.region.is_empty() {
