@@ -50,10 +50,22 @@ pub(crate) fn render(analysis: &Analysis) -> Result<Vec<u8>, ReportError> {
         .from_writer(Vec::new());
     w.write_record(COLUMNS)?;
     for f in &analysis.findings {
-        w.write_record(row(f))?;
+        w.write_record(row(f).map(neutralise_formula))?;
     }
     w.into_inner()
         .map_err(|e| ReportError::Csv(csv::Error::from(e.into_error())))
+}
+
+/// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or
+/// carriage return as a formula; component names and versions come from the
+/// SBOM, so such a cell gets a leading `'` (OWASP's advice for CSV
+/// injection). Numbers in our columns are never negative, so no value of
+/// ours is changed by this.
+fn neutralise_formula(cell: String) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell,
+    }
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {

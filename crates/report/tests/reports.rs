@@ -321,6 +321,19 @@ fn html_escapes_every_value() {
         assert!(doc.to_string().contains("onerror"), "{format}");
     }
     let csv = render(&case, Format::Csv);
-    let rows = csv::Reader::from_reader(&csv[..]).records().count();
-    assert_eq!(rows, case.analysis.findings.len());
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&csv[..])
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), case.analysis.findings.len());
+    // No cell a spreadsheet would run as a formula; the name is kept after a quote.
+    for row in &rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "formula cell {cell:?}"
+            );
+        }
+        assert!(row.iter().any(|c| c.starts_with("'=HYPERLINK")), "{row:?}");
+    }
 }

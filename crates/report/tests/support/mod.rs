@@ -114,7 +114,7 @@ pub fn read_json(path: &Path) -> serde_json::Value {
 }
 
 /// Markup that runs script if a report fails to escape it.
-pub const HOSTILE: &str = "<img src=x onerror=\"console.error('injected')\">&amp;'\"</td></tr>";
+pub const HOSTILE: &str = "=HYPERLINK(\"http://evil.example\")<img src=x onerror=\"console.error('injected')\">&amp;'\"</td></tr>";
 
 /// A medical SBOM whose matched components are renamed to [`HOSTILE`],
 /// analysed again.
