@@ -397,6 +397,17 @@ impl Index {
     /// resolvable when some entry could not be decided, otherwise not
     /// affected.
     pub fn affected_by(&self, purl: &PackageUrl) -> Result<Vec<PackageFinding>, UnmappedPurl> {
+        Index::affected_among(purl, &self.osv_candidates(purl)?)
+    }
+
+    /// [`Index::affected_by`] over candidates already read with
+    /// [`Index::osv_candidates`] for a purl of the same package and
+    /// release (any version), so that several versions of one package
+    /// decode its records once.
+    pub fn affected_among(
+        purl: &PackageUrl,
+        candidates: &[(VulnRecord, OsvEntry)],
+    ) -> Result<Vec<PackageFinding>, UnmappedPurl> {
         let pkg = osv_package(purl)?;
         let mut per_vuln: BTreeMap<(String, Source), PackageFinding> = BTreeMap::new();
         let rank = |v: &Verdict| match v {
@@ -404,8 +415,8 @@ impl Index {
             Verdict::NotResolvable { .. } => 1,
             Verdict::NotAffected => 0,
         };
-        for (v, e) in self.osv_candidates(purl)? {
-            let (verdict, exact, why) = evaluate_entry(&e, &pkg);
+        for (v, e) in candidates {
+            let (verdict, exact, why) = evaluate_entry(e, &pkg);
             let f = per_vuln
                 .entry((v.id.clone(), v.source))
                 .or_insert_with(|| PackageFinding {
