@@ -73,7 +73,7 @@ fn main() {
 
     println!();
     println!(
-        "{:<52} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>8} | {:>8} {:>8} {:>8}",
+        "{:<52} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} | {:>8} {:>8} {:>8}",
         "input",
         "comps",
         "finds",
@@ -82,6 +82,7 @@ fn main() {
         "enrich ms",
         "total ms",
         "tot/prs",
+        "ms/1k c",
         "licen ms",
         "graph ms",
         "json ms"
@@ -93,7 +94,7 @@ fn main() {
     for (name, bytes) in &inputs {
         let m = measure(&analyser, bytes, &device, &options);
         println!(
-            "{:<52} {:>6} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>7.2}x | {:>8.2} {:>8.2} {:>8.2}",
+            "{:<52} {:>6} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>7.2}x {:>9.2} | {:>8.2} {:>8.2} {:>8.2}",
             name,
             m.components,
             m.findings,
@@ -102,6 +103,7 @@ fn main() {
             ms(m.complete),
             ms(m.total),
             m.total.as_secs_f64() / m.parse.as_secs_f64(),
+            ms(m.matching + m.complete) * 1000.0 / m.components.max(1) as f64,
             ms(m.licences),
             ms(m.graph),
             ms(m.json),
@@ -114,8 +116,9 @@ fn main() {
     println!("parse = bytes to model; match = index lookups and alias grouping;");
     println!("enrich = enrichment, priority, coverage, licences and graph (licen/graph: those two alone);");
     println!(
-        "total = parse + match + enrich in one run (best of {RUNS}); tot/prs = total / parse-only."
+        "total = parse + match + enrich in one run (best of {RUNS}); tot/prs = total / parse-only;"
     );
+    println!("ms/1k c = match + enrich per 1,000 components.");
     println!("json = serialising the analysis (not in total).");
     if let Some(m) = generated_times {
         let analysis = m.matching + m.complete;

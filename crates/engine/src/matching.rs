@@ -1,13 +1,16 @@
 //! Per-component matching, alias merging, enrichment and coverage.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use chrono::NaiveDate;
 use medsec_ident::cpe::{Attribute, Value, Wfn};
 use medsec_ident::purl::PackageUrl;
 use medsec_index::{
-    AdvisoryInfo, CpeVerdict, Cve5Verdict, Enrichment, EpssInfo, Index, KevInfo, Verdict,
+    AdvisoryInfo, CpeVerdict, Cve5Verdict, Enrichment, EpssInfo, Index, KevInfo, OsvEntry, Verdict,
+    VulnRecord,
 };
 use medsec_kb::{FixedVersion, Source};
 use medsec_sbom::Component;
@@ -215,7 +218,13 @@ pub(crate) struct Context<'a> {
     scope: &'a KnowledgeScope,
     exploit: &'a dyn Exploitability,
     enrichment: HashMap<String, Enrichment>,
+    /// OSV candidates per (ecosystem, normalized name, release): the
+    /// versions of one package decode its records once.
+    candidates: RefCell<HashMap<PackageKey, Rc<Candidates>>>,
 }
+
+type PackageKey = (String, String, Option<String>);
+type Candidates = Vec<(VulnRecord, OsvEntry)>;
 
 struct Evidence {
     group: String,
@@ -261,6 +270,7 @@ impl<'a> Context<'a> {
             scope,
             exploit,
             enrichment: HashMap::new(),
+            candidates: RefCell::new(HashMap::new()),
         }
     }
 
@@ -388,7 +398,24 @@ impl<'a> Context<'a> {
             return;
         }
         t.covered = true;
-        let Ok(found) = self.index.affected_by(&purl) else {
+        let key = (
+            pkg.ecosystem.clone(),
+            medsec_index::ecosystem::normalize_name(&pkg.ecosystem, &pkg.name),
+            pkg.release.clone(),
+        );
+        let cached = self.candidates.borrow().get(&key).cloned();
+        let candidates = match cached {
+            Some(c) => c,
+            None => {
+                let Ok(c) = self.index.osv_candidates(&purl) else {
+                    return;
+                };
+                let c = Rc::new(c);
+                self.candidates.borrow_mut().insert(key, Rc::clone(&c));
+                c
+            }
+        };
+        let Ok(found) = Index::affected_among(&purl, &candidates) else {
             return;
         };
         let installed = purl.version().unwrap_or_default().to_owned();
