@@ -90,16 +90,24 @@ impl Pool {
                         "must name at least one Sentinel".into(),
                     ));
                 }
-                let mut config = deadpool_redis::sentinel::Config::from_urls(
+                let config = deadpool_redis::sentinel::Config::from_urls(
                     nodes.clone(),
                     master.clone(),
                     deadpool_redis::sentinel::SentinelServerType::Master,
                 );
-                config.pool = Some(deadpool_redis::PoolConfig::new(settings.pool_size));
+                // After a failover, connections to the old master (now a
+                // replica) are dropped as they come out of the pool, and new
+                // ones ask the Sentinels again.
                 config
-                    .create_pool(Some(Runtime::Tokio1))
+                    .builder()
+                    .map_err(|e| invalid("redis.sentinel", e.to_string()))?
+                    .max_size(settings.pool_size)
+                    .runtime(Runtime::Tokio1)
+                    .post_create(still_master())
+                    .post_recycle(still_master())
+                    .build()
                     .map(Pool::Sentinel)
-                    .map_err(|e| invalid("redis.sentinel", e.to_string()))
+                    .map_err(|e| QueueError::RedisPool(e.to_string()))
             }
         }
     }
@@ -119,6 +127,32 @@ impl Pool {
                 .map_err(|e| pool_error(&e)),
         }
     }
+}
+
+/// A hook refusing a connection whose server no longer answers ROLE with
+/// "master".
+fn still_master() -> deadpool_redis::sentinel::Hook {
+    deadpool_redis::sentinel::Hook::async_fn(|conn: &mut MultiplexedConnection, _| {
+        Box::pin(async move {
+            let role: redis::Value = redis::cmd("ROLE")
+                .query_async(conn)
+                .await
+                .map_err(deadpool_redis::sentinel::HookError::Backend)?;
+            let is_master = match role {
+                redis::Value::Array(parts) => {
+                    matches!(parts.first(), Some(redis::Value::BulkString(b)) if b == b"master")
+                }
+                _ => false,
+            };
+            if is_master {
+                Ok(())
+            } else {
+                Err(deadpool_redis::sentinel::HookError::message(
+                    "the server is no longer the master",
+                ))
+            }
+        })
+    })
 }
 
 impl Pooled {
