@@ -321,6 +321,22 @@ pub async fn get_tenant_job(
         .map_err(StoreError::query("reading a job"))
 }
 
+/// A tenant's job by its idempotency key.
+pub async fn job_by_idempotency_key(
+    conn: &mut AsyncPgConnection,
+    tenant: &str,
+    key: &str,
+) -> Result<Option<Job>, StoreError> {
+    jobs::table
+        .filter(jobs::tenant.eq(tenant))
+        .filter(jobs::idempotency_key.eq(key))
+        .select(Job::as_select())
+        .first(conn)
+        .await
+        .optional()
+        .map_err(StoreError::query("reading the job of an idempotency key"))
+}
+
 /// A job's input as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoredPayload {
