@@ -915,3 +915,41 @@ async fn a_vulnerability_is_read_from_the_knowledge_base_then_from_the_cache() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn connections_killed_by_the_server_are_replaced_without_a_500() {
+    use diesel_async::RunQueryDsl;
+    let app = spawn_app().await;
+    let list = app.url("/api/v1/jobs");
+    assert_eq!(app.client.get(&list).send().await.unwrap().status(), 200);
+    // What a PostgreSQL restart does to open connections (SQLSTATE 57P01).
+    let mut admin = app.db.connect().await;
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let status = app
+            .client
+            .get(&list)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        statuses.push(status);
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
+}
