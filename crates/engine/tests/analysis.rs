@@ -863,3 +863,108 @@ fn not_checkable_reasons() {
     }
     assert!(a.findings.is_empty());
 }
+
+/// A git commit id, full or abbreviated: hex digits with both letters and
+/// digits, at least 7 long. Versions of that shape do not occur in the
+/// shared data's version ranges.
+fn looks_like_commit(v: &str) -> bool {
+    v.len() >= 7
+        && v.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        && v.bytes().any(|b| b.is_ascii_digit())
+        && v.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+/// The installed version the nearest fix was chosen against: the version
+/// of the identifier whose package or criteria it names.
+fn installed_for(x: &medsec_engine::Finding, package: &str) -> Option<String> {
+    x.reasons.iter().find_map(|r| match r.identifier_kind {
+        IdentifierKind::Purl if r.criterion.starts_with(&format!("{package} ")) => {
+            PackageUrl::parse(&r.identifier)
+                .ok()
+                .and_then(|p| p.version().map(str::to_owned))
+        }
+        IdentifierKind::Cve5Product => r
+            .identifier
+            .strip_prefix(&format!("{package}@"))
+            .map(str::to_owned),
+        IdentifierKind::Cpe if r.criterion.split(" OR ").next() == Some(package) => {
+            let wfn = medsec_ident::cpe::Wfn::parse(&r.identifier).ok()?;
+            match wfn.get(medsec_ident::cpe::Attribute::Version) {
+                medsec_ident::cpe::Value::Str(s) if !s.has_wildcards() && !s.body().is_empty() => {
+                    Some(s.body().to_owned())
+                }
+                _ => x.component.version.clone(),
+            }
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn nearest_fixed_versions_are_versions_above_the_installed_one() {
+    let Some(f) = fixture("nearest_fixed_versions_are_versions_above_the_installed_one") else {
+        return;
+    };
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut files = medsec_testdata::files_under(&f.data.join("sboms/large"));
+    files.extend(medsec_testdata::files_under(&f.data.join("sboms/medical")));
+    files.extend(
+        medsec_testdata::files_under(&examples)
+            .into_iter()
+            .filter(|p| p.to_string_lossy().ends_with(".cdx.json")),
+    );
+    let (mut checked, mut from_examples) = (0, 0);
+    for p in &files {
+        let sbom = medsec_sbom::parse(&medsec_testdata::read(p))
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let a = analyse(f, &sbom, &DeviceContext::default());
+        for x in &a.findings {
+            for fix in &x.enrichment.fixed {
+                assert!(
+                    !looks_like_commit(&fix.version),
+                    "{}: {} lists commit {} as fixed in {}",
+                    p.display(),
+                    x.id,
+                    fix.version,
+                    fix.package
+                );
+            }
+            let Some(n) = &x.enrichment.nearest_fixed else {
+                continue;
+            };
+            assert!(
+                !looks_like_commit(&n.version),
+                "{}: {} nearest fix is commit {}",
+                p.display(),
+                x.id,
+                n.version
+            );
+            let order = medsec_versions::Ecosystem::from_osv_or_generic(
+                n.package.split(':').next().unwrap(),
+            );
+            assert_eq!(order.name(), n.version_order, "{} {}", x.id, n.package);
+            let installed = installed_for(x, &n.package)
+                .unwrap_or_else(|| panic!("{}: no reason names {}", x.id, n.package));
+            assert_eq!(
+                medsec_versions::compare(order, &installed, &n.version),
+                Ok(std::cmp::Ordering::Less),
+                "{}: {} {} {installed} -> {}",
+                p.display(),
+                x.id,
+                n.package,
+                n.version
+            );
+            checked += 1;
+            if p.starts_with(&examples) {
+                from_examples += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{checked} nearest fixed versions checked ({from_examples} from examples/) over {} SBOMs",
+        files.len()
+    );
+    assert!(checked > 100, "{checked}");
+    assert!(from_examples > 5, "{from_examples}");
+}

@@ -259,8 +259,31 @@ fn max_per_key<K: Ord, V>(mut items: Vec<(K, V)>, cmp: impl Fn(&V, &V) -> Orderi
     out
 }
 
+/// The record's fixed versions that are versions: CVE 5 ranges of
+/// `versionType` git bound commits (which have no order against a
+/// component's version), so their `lessThan` values are left out, as the
+/// record's OSV GIT ranges already are.
+fn own_scheme_fixed_versions(v: &Vulnerability) -> Vec<medsec_kb::FixedVersion> {
+    let commits: BTreeSet<&str> = v
+        .products
+        .iter()
+        .flat_map(|p| &p.versions)
+        .filter(|pv| {
+            pv.version_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("git"))
+        })
+        .filter_map(|pv| pv.less_than.as_deref())
+        .collect();
+    let mut fixed = v.fixed_versions();
+    if !commits.is_empty() {
+        fixed.retain(|f| !commits.contains(f.version.as_str()));
+    }
+    fixed
+}
+
 fn reduce(v: Vulnerability) -> VulnRecord {
-    let fixed = v.fixed_versions();
+    let fixed = own_scheme_fixed_versions(&v);
     let cwe_ids = v.cwe_ids();
     let mut severities: Vec<ScoredVector> = v.severities.iter().map(score).collect();
     for a in &v.affected {
