@@ -30,8 +30,8 @@ pub use licences::{
 };
 pub use matching::{
     ComponentCoverage, ComponentRef, Confidence, CoverageStatus, CvssEntry, Finding,
-    FindingEnrichment, IdentifierKind, MatchReason, MatchStatus, NearestFixed, NotCheckableReason,
-    SupportFacts, Unresolved,
+    FindingEnrichment, GroupEnrichment, IdentifierKind, MatchReason, MatchStatus, NearestFixed,
+    NotCheckableReason, SupportFacts, Unresolved,
 };
 pub use priority::{
     factors, DeviceClass, DeviceContext, ExploitAssessment, ExploitSignals, Exploitability, Factor,

@@ -3,7 +3,9 @@
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Deref;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use medsec_ident::cpe::{Attribute, Value, Wfn};
@@ -15,7 +17,8 @@ use medsec_index::{
 use medsec_kb::{FixedVersion, Source};
 use medsec_sbom::Component;
 use medsec_versions::Ecosystem;
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 
 use crate::graph::{DependencyGraph, DependencyPosition};
 use crate::priority::{
@@ -112,8 +115,10 @@ pub struct NearestFixed {
     pub version_order: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FindingEnrichment {
+/// The part of a finding's enrichment that every finding of its
+/// vulnerability group shares: worked out once per group and analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupEnrichment {
     /// Every vector of every record of the group, scored.
     pub cvss: Vec<CvssEntry>,
     /// Index into `cvss` of the vector used for ranking: the highest CVSS
@@ -122,12 +127,52 @@ pub struct FindingEnrichment {
     pub kev: Option<KevInfo>,
     pub epss: Option<EpssInfo>,
     pub cwes: Vec<(String, Option<String>)>,
+    /// Fixed versions in each package's or product's own version scheme.
     pub fixed: Vec<FixedVersion>,
+    /// ICSMA / CSAF advisories naming the CVE or an alias.
+    pub advisories: Vec<AdvisoryInfo>,
+}
+
+/// A finding's enrichment: its group's shared facts (readable as fields
+/// through `Deref`) and the nearest fix for this component. Serialised as
+/// one flat object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingEnrichment {
+    group: Arc<GroupEnrichment>,
     /// The lowest fixed version above the installed one, for the package
     /// or criteria this component matched.
     pub nearest_fixed: Option<NearestFixed>,
-    /// ICSMA / CSAF advisories naming the CVE or an alias.
-    pub advisories: Vec<AdvisoryInfo>,
+}
+
+impl FindingEnrichment {
+    /// The facts shared by every finding of the group.
+    pub fn group(&self) -> &Arc<GroupEnrichment> {
+        &self.group
+    }
+}
+
+impl Deref for FindingEnrichment {
+    type Target = GroupEnrichment;
+
+    fn deref(&self) -> &GroupEnrichment {
+        &self.group
+    }
+}
+
+impl Serialize for FindingEnrichment {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let g = &*self.group;
+        let mut st = s.serialize_struct("FindingEnrichment", 8)?;
+        st.serialize_field("cvss", &g.cvss)?;
+        st.serialize_field("ranking_cvss", &g.ranking_cvss)?;
+        st.serialize_field("kev", &g.kev)?;
+        st.serialize_field("epss", &g.epss)?;
+        st.serialize_field("cwes", &g.cwes)?;
+        st.serialize_field("fixed", &g.fixed)?;
+        st.serialize_field("nearest_fixed", &self.nearest_fixed)?;
+        st.serialize_field("advisories", &g.advisories)?;
+        st.end()
+    }
 }
 
 /// One vulnerability group affecting one component.
@@ -217,7 +262,7 @@ pub(crate) struct Context<'a> {
     index: &'a Index,
     scope: &'a KnowledgeScope,
     exploit: &'a dyn Exploitability,
-    enrichment: HashMap<String, Enrichment>,
+    groups: HashMap<String, Rc<GroupFacts>>,
     /// OSV candidates per (ecosystem, normalized name, release): the
     /// versions of one package decode its records once.
     candidates: RefCell<HashMap<PackageKey, Rc<Candidates>>>,
@@ -254,7 +299,8 @@ struct Tally {
     decided: usize,
     unresolved: Vec<Unresolved>,
     notes: Vec<String>,
-    /// Groups the purl decided with the ecosystem's exact order.
+    /// Records the purl decided not affected with the ecosystem's exact
+    /// order.
     purl_exact_not_affected: BTreeSet<String>,
     purl_affected: BTreeSet<String>,
 }
@@ -269,7 +315,7 @@ impl<'a> Context<'a> {
             index,
             scope,
             exploit,
-            enrichment: HashMap::new(),
+            groups: HashMap::new(),
             candidates: RefCell::new(HashMap::new()),
         }
     }
@@ -285,9 +331,20 @@ impl<'a> Context<'a> {
         // Prefer purl: an exact-order "not affected" beats generic CPE or
         // vendor/product matches for the same group.
         let mut overridden = BTreeSet::new();
+        let other_identifiers = ev
+            .iter()
+            .any(|e| e.reason.identifier_kind != IdentifierKind::Purl);
+        let exact_not_affected: BTreeSet<&str> = if other_identifiers {
+            t.purl_exact_not_affected
+                .iter()
+                .map(|id| self.index.canonical_id(id))
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
         ev.retain(|e| {
             let drop = e.reason.identifier_kind != IdentifierKind::Purl
-                && t.purl_exact_not_affected.contains(&e.group)
+                && exact_not_affected.contains(e.group.as_str())
                 && !t.purl_affected.contains(&e.group);
             if drop {
                 overridden.insert(e.group.clone());
@@ -420,7 +477,6 @@ impl<'a> Context<'a> {
         };
         let installed = purl.version().unwrap_or_default().to_owned();
         for f in found {
-            let group = self.index.canonical_id(&f.id).to_owned();
             let order = if f.exact_order {
                 Ecosystem::from_osv_or_generic(&f.ecosystem)
             } else {
@@ -429,6 +485,7 @@ impl<'a> Context<'a> {
             match f.verdict {
                 Verdict::Affected => {
                     t.decided += 1;
+                    let group = self.index.canonical_id(&f.id).to_owned();
                     t.purl_affected.insert(group.clone());
                     ev.push(Evidence {
                         group,
@@ -455,8 +512,10 @@ impl<'a> Context<'a> {
                 }
                 Verdict::NotAffected => {
                     t.decided += 1;
+                    // Its group is looked up only if another identifier
+                    // matched (see `match_component`).
                     if f.exact_order {
-                        t.purl_exact_not_affected.insert(group);
+                        t.purl_exact_not_affected.insert(f.id);
                     }
                 }
                 Verdict::NotResolvable { reason } => t.unresolved.push(Unresolved {
@@ -486,7 +545,6 @@ impl<'a> Context<'a> {
                 .unwrap_or_default()
                 .to_owned();
             for f in self.index.evaluate_cpe(&wfn) {
-                let group = self.index.canonical_id(&f.id).to_owned();
                 let (criteria, platforms, confidence) = match f.verdict {
                     CpeVerdict::Affected { criteria } => (criteria, Vec::new(), Confidence::Medium),
                     CpeVerdict::RequiresPlatform {
@@ -507,6 +565,7 @@ impl<'a> Context<'a> {
                     }
                 };
                 t.decided += 1;
+                let group = self.index.canonical_id(&f.id).to_owned();
                 let fix_key = criteria
                     .first()
                     .map(|k| (k.clone(), installed.clone(), Ecosystem::Generic));
@@ -538,10 +597,10 @@ impl<'a> Context<'a> {
             }
             let identifier = format!("{vendor}:{product}@{installed}");
             for f in self.index.evaluate_cve5(vendor, product, &installed) {
-                let group = self.index.canonical_id(&f.id).to_owned();
                 match f.verdict {
                     Cve5Verdict::Affected => {
                         t.decided += 1;
+                        let group = self.index.canonical_id(&f.id).to_owned();
                         let confidence = if f.why.starts_with("defaultStatus") {
                             Confidence::Low
                         } else {
@@ -581,13 +640,16 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn enrichment_of(&mut self, id: &str) -> Enrichment {
-        if let Some(e) = self.enrichment.get(id) {
-            return e.clone();
+    /// The facts of a group that do not depend on the component, worked
+    /// out on the group's first finding.
+    fn group_facts(&mut self, group: &str, device: &DeviceContext) -> Rc<GroupFacts> {
+        if let Some(g) = self.groups.get(group) {
+            return Rc::clone(g);
         }
-        let e = self.index.enrichment(id);
-        self.enrichment.insert(id.to_owned(), e.clone());
-        e
+        let e = self.index.enrichment(group);
+        let g = Rc::new(GroupFacts::new(e, group, device, self.exploit));
+        self.groups.insert(group.to_owned(), Rc::clone(&g));
+        g
     }
 
     fn finding(
@@ -611,7 +673,7 @@ impl<'a> Context<'a> {
                     &b.reason.vulnerability,
                 ))
         });
-        let e = self.enrichment_of(&group);
+        let g = self.group_facts(&group, device);
         let confidence = ev
             .iter()
             .map(|e| e.reason.confidence)
@@ -629,6 +691,50 @@ impl<'a> Context<'a> {
             p.dedup();
             MatchStatus::RequiresPlatform { platforms: p }
         };
+        let nearest_fixed = nearest_fixed(&g.enrichment.fixed, &ev);
+        Finding {
+            id: group,
+            aliases: g.aliases.clone(),
+            component: cref.clone(),
+            status,
+            confidence,
+            reasons: ev.into_iter().map(|e| e.reason).collect(),
+            enrichment: FindingEnrichment {
+                group: Arc::clone(&g.enrichment),
+                nearest_fixed,
+            },
+            severity: g.severity.clone(),
+            cvss_score: g.cvss_score,
+            priority: g.priority,
+            score: g.score,
+            factors: g.factors.clone(),
+            exploitability: g.exploitability.clone(),
+            past_end_of_support: past_eos,
+            dependency,
+        }
+    }
+}
+
+/// What every finding of one vulnerability group shares within one
+/// analysis (one device context).
+struct GroupFacts {
+    enrichment: Arc<GroupEnrichment>,
+    aliases: Vec<String>,
+    severity: String,
+    cvss_score: Option<f64>,
+    exploitability: ExploitAssessment,
+    factors: Vec<Factor>,
+    score: f64,
+    priority: Priority,
+}
+
+impl GroupFacts {
+    fn new(
+        e: Enrichment,
+        group: &str,
+        device: &DeviceContext,
+        exploit: &dyn Exploitability,
+    ) -> GroupFacts {
         let cvss: Vec<CvssEntry> = e
             .cvss
             .iter()
@@ -671,13 +777,13 @@ impl<'a> Context<'a> {
             epss_score: e.epss.as_ref().map(|x| x.score),
             epss_percentile: e.epss.as_ref().map(|x| x.percentile),
             cvss_vector: ranked.map(|c| c.vector.as_str()),
-            id: &group,
+            id: group,
             vectors: &e.cvss,
             cwes: &e.cwes,
             ssvc: &e.ssvc,
             cna: e.cna.as_deref(),
         };
-        let exploitability = self.exploit.assess(&signals);
+        let exploitability = exploit.assess(&signals);
         let sev_input = ranked.and_then(|c| {
             c.base.map(|b| {
                 (
@@ -692,32 +798,23 @@ impl<'a> Context<'a> {
         });
         let factors = factors(device, sev_input, &exploitability);
         let score: f64 = factors.iter().map(|f| f.contribution).sum();
-        let nearest_fixed = nearest_fixed(&e.fixed, &ev);
-        Finding {
-            id: group,
-            aliases: e.aliases,
-            component: cref.clone(),
-            status,
-            confidence,
-            reasons: ev.into_iter().map(|e| e.reason).collect(),
-            enrichment: FindingEnrichment {
+        GroupFacts {
+            enrichment: Arc::new(GroupEnrichment {
                 cvss,
                 ranking_cvss,
                 kev: e.kev,
                 epss: e.epss,
                 cwes: e.cwes,
                 fixed: e.fixed,
-                nearest_fixed,
                 advisories: e.advisories,
-            },
+            }),
+            aliases: e.aliases,
             severity,
             cvss_score,
-            priority: Priority::from_score(score),
-            score,
-            factors,
             exploitability,
-            past_end_of_support: past_eos,
-            dependency,
+            factors,
+            score,
+            priority: Priority::from_score(score),
         }
     }
 }
