@@ -953,3 +953,69 @@ async fn connections_killed_by_the_server_are_replaced_without_a_500() {
     );
     assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn api_keys_select_the_tenant_and_unknown_keys_are_refused() {
+    let Some(path) = shared("api_keys_select_the_tenant", NARROW) else {
+        return;
+    };
+    let app = spawn_with(|s| s.api.require_api_key = true).await;
+    let mut conn = app.db.connect().await;
+    jobs::create_tenant(&mut conn, "acme", "Acme Medical")
+        .await
+        .unwrap();
+    let key = "acme-secret-key";
+    let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+    jobs::create_api_key(&mut conn, "acme", "ci", &hash)
+        .await
+        .unwrap();
+
+    let anonymous = app.post_sbom(read(&path), "application/json").await;
+    assert_eq!(anonymous.status(), 401);
+    problem(anonymous).await;
+    let wrong = app
+        .client
+        .get(app.url("/api/v1/jobs"))
+        .bearer_auth("not-a-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    problem(wrong).await;
+
+    let accepted = app
+        .client
+        .post(app.url("/api/v1/sbom-analyses"))
+        .bearer_auth(key)
+        .header("Content-Type", "application/json")
+        .body(read(&path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 202);
+    let body: Value = accepted.json().await.unwrap();
+    let id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
+    let job = jobs::get_job(&mut conn, id).await.unwrap().unwrap();
+    assert_eq!(job.tenant, "acme");
+    assert_eq!(reserve_one(&app, "sbom-analysis").await.tenant, "acme");
+    // Another tenant's job is not found, not forbidden: ids do not leak.
+    jobs::create_tenant(&mut conn, "other", "Other")
+        .await
+        .unwrap();
+    let other_key = "other-secret-key";
+    let other_hash: [u8; 32] = Sha256::digest(other_key.as_bytes()).into();
+    jobs::create_api_key(&mut conn, "other", "ci", &other_hash)
+        .await
+        .unwrap();
+    let hidden = app
+        .client
+        .get(app.url(&format!("/api/v1/jobs/{id}")))
+        .bearer_auth(other_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), 404);
+    problem(hidden).await;
+    let audit = jobs::audit_for_job(&mut conn, id).await.unwrap();
+    assert!(audit[0].1.starts_with("key:"), "{audit:?}");
+}
