@@ -192,6 +192,12 @@ def render(manifest: dict, groups: list[dict], hierarchy, final, feats: list[dic
       "CVE id (its raw fields are read from the shared data by id, never copied), then one column per feature in manifest order (named as in the "
       "manifest) and `probability` as computed by onnxruntime.")
     w("")
+    w("A wider search is written up in [`exploration.md`](exploration.md) (rebuilt by `scripts/ml/train "
+      "--explore`): 38 more inputs (CVSS v4 impact and CVSS v2 metrics, the other SSVC values), a ReLU network "
+      "and gradient-boosted trees, chosen by time-ordered cross-validation over four folds of the training "
+      "period. The candidate that validation picks does not beat this model on the test set, so this model "
+      "stays; the fold-to-fold spread of validation ROC-AUC is larger than the differences between candidates.")
+    w("")
 
     w("## Known limits")
     w("")

@@ -1,6 +1,6 @@
 """Train, evaluate and write the exploitation model's artefacts.
 
-    python -m medsec_ml.train [--out DIR] [--check]
+    python -m medsec_ml.train [--out DIR] [--check | --explore]
 
 --check retrains into a temporary directory and compares metrics and the
 model's sha256 with the shipped manifest; exit status 1 on any difference.
@@ -27,6 +27,7 @@ from . import card
 from . import cwe as cwe_mod
 from . import data as d
 from . import evaluate as ev
+from . import explore
 from . import features as F
 from . import model as M
 
@@ -293,7 +294,13 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="scripts/ml/train")
     ap.add_argument("--out", type=Path, default=SHIPPED, help="artefact directory (default: models/exploitation)")
     ap.add_argument("--check", action="store_true", help="retrain into a temp dir and compare with the shipped manifest")
+    ap.add_argument(
+        "--explore", action="store_true", help="compare more features and model families; write exploration.md only"
+    )
     args = ap.parse_args(argv)
+    if args.explore:
+        explore.run(args.out, log, CUTOFF, CNA_MIN_ROWS, CWE_MIN_ROWS)
+        return 0
     if not args.check:
         run(args.out)
         return 0
