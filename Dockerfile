@@ -13,6 +13,7 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /var/lib/medsec medsec
 COPY --from=build /src/target/release/medsec /src/target/release/medsec-api /src/target/release/medsec-worker /usr/local/bin/
 COPY --from=build /src/models /usr/share/medsec/models
+COPY --from=build /src/examples/kb.snapshot /usr/share/medsec/kb/kb.snapshot
 USER 10001
-EXPOSE 8080 9090
+EXPOSE 8080 9464
 CMD ["medsec-api"]
