@@ -4,6 +4,8 @@
 use medsec_cache::{Cache, CacheKind, SbomKey};
 use tracing::warn;
 
+use crate::reports::CachedResult;
+
 pub struct ResultCache {
     cache: Cache,
 }
@@ -34,7 +36,7 @@ impl ResultCache {
         )
     }
 
-    pub async fn get(&self, key: &str) -> Option<serde_json::Value> {
+    pub async fn get(&self, key: &str) -> Option<CachedResult> {
         match self.cache.get_json(CacheKind::Sbom, key).await {
             Ok(v) => v,
             Err(e) => {
@@ -44,7 +46,7 @@ impl ResultCache {
         }
     }
 
-    pub async fn put(&self, key: &str, value: &serde_json::Value) {
+    pub async fn put(&self, key: &str, value: &CachedResult) {
         if let Err(e) = self.cache.put_json(CacheKind::Sbom, key, value).await {
             warn!(error = %e, "storing the analysis in the sbom cache failed");
         }

@@ -16,6 +16,7 @@ use crate::failure::JobFailure;
 use crate::kb::KnowledgeBase;
 use crate::metrics::JobMetrics;
 use crate::model::{version_of, ModelSource};
+use crate::reports::{render_all, CachedResult};
 use crate::risk::{score_risks, RiskRequest};
 
 /// Everything a job needs besides its row.
@@ -76,8 +77,18 @@ async fn sbom_analysis(
         _ => None,
     };
     if let (Some(cache), Some(key)) = (&ctx.cache, &key) {
-        if let Some(analysis) = cache.get(key).await {
-            let completed = commit(pool, job, &analysis, true, generation, &model_version).await?;
+        if let Some(cached) = cache.get(key).await {
+            let reports = cached.rendered();
+            let completed = commit(
+                pool,
+                job,
+                &cached.analysis,
+                &reports,
+                true,
+                generation,
+                &model_version,
+            )
+            .await?;
             return Ok(match completed {
                 Completed::Succeeded => Outcome::CacheHit,
                 other => Outcome::Done(other),
@@ -96,16 +107,28 @@ async fn sbom_analysis(
     let kb = ctx.kb.clone();
     let span = tracing::info_span!("analysis", job_id = %job.id, sbom_bytes = bytes.len());
     let as_of = today();
-    let (analysis, inference) = tokio::task::spawn_blocking({
+    let source_name = format!("job {}", job.id);
+    let (result, inference) = tokio::task::spawn_blocking({
         let span = span.clone();
         move || {
             let _entered = span.enter();
             let inner = exploitability(model);
             let timed = TimedExploitability::new(inner.as_ref());
             let analysis = analyse_sbom(&kb, &timed, &bytes, &device, as_of)?;
+            let inference = timed.total();
             let value = serde_json::to_value(&analysis)
                 .map_err(|e| JobFailure::permanent(format!("encoding the analysis: {e}")))?;
-            Ok::<_, JobFailure>((value, timed.total()))
+            let reports = {
+                let _render = tracing::info_span!("render_reports").entered();
+                render_all(&analysis, &source_name)?
+            };
+            Ok::<_, JobFailure>((
+                CachedResult {
+                    analysis: value,
+                    reports,
+                },
+                inference,
+            ))
         }
     })
     .await
@@ -115,11 +138,20 @@ async fn sbom_analysis(
         return Ok(Outcome::Cancelled);
     }
 
-    let completed = commit(pool, job, &analysis, false, generation, &model_version)
-        .instrument(tracing::info_span!("commit", job_id = %job.id))
-        .await?;
+    let reports = result.rendered();
+    let completed = commit(
+        pool,
+        job,
+        &result.analysis,
+        &reports,
+        false,
+        generation,
+        &model_version,
+    )
+    .instrument(tracing::info_span!("commit", job_id = %job.id))
+    .await?;
     if let (Some(cache), Some(key), Completed::Succeeded) = (&ctx.cache, &key, completed) {
-        cache.put(key, &analysis).await;
+        cache.put(key, &result).await;
     }
     Ok(Outcome::Done(completed))
 }
@@ -159,19 +191,22 @@ async fn risk_score(
     if cancelled.load(Ordering::SeqCst) {
         return Ok(Outcome::Cancelled);
     }
-    let completed = commit(pool, job, &result, false, generation, &model_version).await?;
+    let completed = commit(pool, job, &result, &[], false, generation, &model_version).await?;
     Ok(Outcome::Done(completed))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn commit(
     pool: &Pool,
     job: &Job,
     analysis: &serde_json::Value,
+    reports: &[medsec_store::jobs::RenderedReport],
     cache_hit: bool,
     generation: u64,
     model_version: &str,
 ) -> Result<Completed, JobFailure> {
-    let completion = crate::runner::completion(analysis, cache_hit, generation, model_version);
+    let completion =
+        crate::runner::completion(analysis, reports, cache_hit, generation, model_version);
     // A brief database outage should not throw away a finished analysis.
     let mut delay = Duration::from_millis(200);
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -11,6 +11,7 @@ mod metrics;
 mod model;
 mod payload;
 mod reconciler;
+mod reports;
 mod risk;
 mod runner;
 mod settings;

@@ -351,12 +351,14 @@ impl Runner {
 /// The outcome written for a completed job.
 pub fn completion<'a>(
     analysis: &'a serde_json::Value,
+    reports: &'a [medsec_store::jobs::RenderedReport],
     cache_hit: bool,
     kb_generation: u64,
     model_version: &'a str,
 ) -> Completion<'a> {
     Completion {
         analysis,
+        reports,
         cache_hit,
         kb_generation: i64::try_from(kb_generation).ok(),
         model_version: Some(model_version),
