@@ -25,7 +25,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::jobs_schema::{api_keys, audit_log, jobs, results, tenants};
+use crate::jobs_schema::{api_keys, audit_log, jobs, result_reports, results, tenants};
 
 /// The tenant of requests made without an API key (created by the migration).
 pub const DEFAULT_TENANT: &str = "default";
@@ -440,6 +440,17 @@ pub struct Completion<'a> {
     pub cache_hit: bool,
     pub kb_generation: Option<i64>,
     pub model_version: Option<&'a str>,
+    /// The result in each report format, served by the API as they are.
+    pub reports: &'a [RenderedReport],
+}
+
+/// One report format of a result, rendered by the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedReport {
+    /// `json`, `sarif`, `vex`, `csv` or `html`.
+    pub format: String,
+    pub media_type: String,
+    pub body: Vec<u8>,
 }
 
 /// What [`complete_job_with_result`] did.
@@ -492,6 +503,20 @@ pub async fn complete_job_with_result(
             .execute(conn)
             .await
             .map_err(StoreError::query("writing a job result"))?;
+        for report in completion.reports {
+            diesel::insert_into(result_reports::table)
+                .values((
+                    result_reports::job_id.eq(id),
+                    result_reports::format.eq(&report.format),
+                    result_reports::media_type.eq(&report.media_type),
+                    result_reports::body.eq(&report.body),
+                ))
+                .on_conflict((result_reports::job_id, result_reports::format))
+                .do_nothing()
+                .execute(conn)
+                .await
+                .map_err(StoreError::query("writing a job's report"))?;
+        }
         diesel::update(jobs::table.find(id))
             .set((
                 jobs::status.eq(JobStatus::Succeeded.as_str()),
@@ -773,6 +798,21 @@ pub async fn get_result(
         .await
         .optional()
         .map_err(StoreError::query("reading a job result"))
+}
+
+/// One report format of a job's result: its media type and bytes.
+pub async fn get_report(
+    conn: &mut AsyncPgConnection,
+    job_id: Uuid,
+    format: &str,
+) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+    result_reports::table
+        .find((job_id, format))
+        .select((result_reports::media_type, result_reports::body))
+        .first(conn)
+        .await
+        .optional()
+        .map_err(StoreError::query("reading a job report"))
 }
 
 /// Counts of jobs per status, for metrics.

@@ -59,6 +59,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    jobs.result_reports (job_id, format) {
+        job_id -> Uuid,
+        format -> Text,
+        media_type -> Text,
+        body -> Bytea,
+    }
+}
+
+diesel::table! {
     jobs.audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -73,5 +82,13 @@ diesel::table! {
 diesel::joinable!(api_keys -> tenants (tenant));
 diesel::joinable!(jobs -> tenants (tenant));
 diesel::joinable!(results -> jobs (job_id));
+diesel::joinable!(result_reports -> results (job_id));
 
-diesel::allow_tables_to_appear_in_same_query!(tenants, api_keys, jobs, results, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    api_keys,
+    jobs,
+    results,
+    result_reports,
+    audit_log
+);

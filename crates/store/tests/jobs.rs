@@ -6,7 +6,7 @@ use diesel::{QueryDsl, QueryableByName, Table};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use medsec_store::jobs::{
     self, Cancelled, Completed, Completion, CreatedJob, Heartbeat, JobFilter, JobKind, JobStatus,
-    NewJob, NewPayload, StoredPayload,
+    NewJob, NewPayload, RenderedReport, StoredPayload,
 };
 use medsec_store::jobs_schema;
 use medsec_test_db::TestDatabase;
@@ -231,6 +231,7 @@ async fn claim_counts_attempts_and_stops_at_a_finished_job() {
         cache_hit: false,
         kb_generation: Some(4),
         model_version: Some("m-1"),
+        reports: &[],
     };
     assert_eq!(
         jobs::complete_job_with_result(&mut conn, job.id, &completion)
@@ -265,11 +266,17 @@ async fn concurrent_completions_write_exactly_one_result() {
         let mut conn = db.connect().await;
         tasks.push(tokio::spawn(async move {
             let analysis = json!({"worker": n});
+            let reports = [RenderedReport {
+                format: "csv".to_owned(),
+                media_type: "text/csv".to_owned(),
+                body: format!("worker\r\n{n}\r\n").into_bytes(),
+            }];
             let completion = Completion {
                 analysis: &analysis,
                 cache_hit: false,
                 kb_generation: None,
                 model_version: None,
+                reports: &reports,
             };
             jobs::complete_job_with_result(&mut conn, job.id, &completion)
                 .await
@@ -296,7 +303,24 @@ async fn concurrent_completions_write_exactly_one_result() {
         .unwrap();
     assert_eq!(count, 1);
     let result = jobs::get_result(&mut conn, job.id).await.unwrap().unwrap();
-    assert!(result.analysis.get("worker").is_some());
+    let worker = result.analysis["worker"].as_i64().expect("worker");
+    // The reports are the winning completion's, written with its result.
+    let (media_type, body) = jobs::get_report(&mut conn, job.id, "csv")
+        .await
+        .unwrap()
+        .expect("csv report");
+    assert_eq!(media_type, "text/csv");
+    assert_eq!(body, format!("worker\r\n{worker}\r\n").into_bytes());
+    assert_eq!(
+        jobs::get_report(&mut conn, job.id, "html").await.unwrap(),
+        None
+    );
+    let reports: i64 = jobs_schema::result_reports::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(reports, 1);
 }
 
 #[tokio::test]
@@ -352,6 +376,7 @@ async fn cancel_queued_running_and_finished_jobs() {
         cache_hit: false,
         kb_generation: None,
         model_version: None,
+        reports: &[],
     };
     assert_eq!(
         jobs::complete_job_with_result(&mut conn, running.id, &completion)

@@ -558,7 +558,7 @@ async fn cancel_list_and_paginate_jobs() {
 }
 
 #[tokio::test]
-async fn a_succeeded_jobs_result_is_served_as_json() {
+async fn a_succeeded_jobs_result_is_served_in_the_rendered_formats() {
     let Some(path) = shared("a_succeeded_jobs_result", NARROW) else {
         return;
     };
@@ -581,6 +581,11 @@ async fn a_succeeded_jobs_result_is_served_as_json() {
             cache_hit: false,
             kb_generation: Some(1),
             model_version: Some("m"),
+            reports: &[jobs::RenderedReport {
+                format: "sarif".to_owned(),
+                media_type: "application/sarif+json".to_owned(),
+                body: br#"{"version":"2.1.0","runs":[]}"#.to_vec(),
+            }],
         },
     )
     .await
@@ -605,6 +610,34 @@ async fn a_succeeded_jobs_result_is_served_as_json() {
         .unwrap();
     assert_eq!(result.status(), 200);
     assert_eq!(result.json::<Value>().await.unwrap(), analysis);
+    // A rendered report is served as stored, by ?format= or by Accept.
+    for request in [
+        app.client
+            .get(app.url(&format!("{result_link}?format=sarif"))),
+        app.client
+            .get(app.url(&result_link))
+            .header("Accept", "application/sarif+json"),
+    ] {
+        let sarif = request.send().await.unwrap();
+        assert_eq!(sarif.status(), 200);
+        assert_eq!(
+            sarif.headers()["content-type"].to_str().unwrap(),
+            "application/sarif+json"
+        );
+        assert_eq!(
+            sarif.bytes().await.unwrap().as_ref(),
+            br#"{"version":"2.1.0","runs":[]}"#
+        );
+    }
+    // A format the worker did not render is refused, not made up.
+    let html = app
+        .client
+        .get(app.url(&format!("{result_link}?format=html")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status(), 406);
+    problem(html).await;
     let unknown = app
         .client
         .get(app.url(&format!("{result_link}?format=pdf")))

@@ -82,7 +82,7 @@ fn negotiate(req: &HttpRequest, query: &ResultQuery) -> Result<&'static str, Pro
     get, path = "/api/v1/jobs/{id}/result", tag = "jobs",
     params(("id" = uuid::Uuid, Path, description = "Job id"), ResultQuery),
     responses(
-        (status = 200, description = "The analysis", content_type = "application/json"),
+        (status = 200, description = "The result in the format asked for: the canonical JSON report (medsec-report schema), SARIF 2.1.0, CycloneDX 1.6 VEX, CSV or HTML"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "A format not served", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The job has not succeeded", body = Problem, content_type = "application/problem+json"),
@@ -119,23 +119,30 @@ pub async fn get_result(
         }
         return Err(problem);
     }
-    let result = jobs::get_result(&mut conn, id)
+    // The worker renders every format when the job completes; the request
+    // path only reads bytes.
+    if let Some((media_type, body)) = jobs::get_report(&mut conn, id, format)
         .await
         .map_err(state.db_error())?
-        .ok_or_else(|| Problem::internal(format!("job {id} succeeded but has no result")))?;
+    {
+        return Ok(HttpResponse::Ok().content_type(media_type).body(body));
+    }
     if format != "json" {
-        // The stored result is the engine's analysis as JSON; the other
-        // formats are rendered from an `Analysis` value, which
-        // medsec-engine does not yet read back from JSON.
+        // Risk-score results are a JSON list of scores, not an analysis.
         return Err(Problem::new(
             StatusCode::NOT_ACCEPTABLE,
             "format-unavailable",
             format!(
-                "format {format} cannot be rendered from the stored analysis yet; json is served"
+                "job {id} ({}) has no {format} report; json is served",
+                job.kind
             ),
         )
         .with("format", format));
     }
+    let result = jobs::get_result(&mut conn, id)
+        .await
+        .map_err(state.db_error())?
+        .ok_or_else(|| Problem::internal(format!("job {id} succeeded but has no result")))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(serde_json::to_vec(&result.analysis).unwrap_or_default()))
