@@ -5,9 +5,13 @@
 //! tests' loader, as `medsec db import --snapshot` reads them); then each
 //! input is parsed, matched, and completed (enrichment, priority,
 //! coverage, licences, dependency graph), best of several runs per phase.
-//! Inputs: the large and the medical SBOMs of the shared data set, and a
-//! generated 10,000-component CycloneDX SBOM whose packages and versions
-//! are taken from the OSV records, so that it matches as a real one does.
+//! Inputs: the large and the medical SBOMs of the shared data set; a
+//! worst-case 10,000-component CycloneDX SBOM whose packages and versions
+//! are all taken from the OSV records (every component is a vulnerable
+//! package, several at more than one version); and a realistic
+//! 10,000-component SBOM made of the components of every shared SBOM the
+//! sbom crate reads, deduplicated and repeated (under new bom-refs) up to
+//! 10,000.
 //!
 //! Run with `scripts/bench analyze` or
 //! `cargo bench -p medsec-engine --bench analyze`.
@@ -66,10 +70,20 @@ fn main() {
             inputs.push((name, medsec_testdata::read(&p)));
         }
     }
-    inputs.push((
-        format!("generated {GENERATED_COMPONENTS} (CycloneDX 1.6, OSV packages)"),
-        generated,
-    ));
+    let worst = format!("worst case {GENERATED_COMPONENTS} (all OSV packages)");
+    inputs.push((worst.clone(), generated));
+    let (realistic_bytes, made) = realistic_sbom(&data, GENERATED_COMPONENTS);
+    println!(
+        "realistic SBOM: the components of {} shared SBOM files the sbom crate reads ({} files under sboms/ not read: not an SBOM format it parses), {} components, {} distinct by canonical purl, else by group, name and version; repeated {} times under new bom-refs and cut at {}: CycloneDX 1.6 with each component's type, group, name, version, purl, first CPE and licences, under one device with a layered dependency graph as in the worst case",
+        made.files_read,
+        made.files_skipped,
+        made.components_read,
+        made.distinct,
+        made.copies,
+        GENERATED_COMPONENTS
+    );
+    let realistic = format!("realistic {GENERATED_COMPONENTS} (shared SBOMs' components)");
+    inputs.push((realistic.clone(), realistic_bytes));
 
     println!();
     println!(
@@ -90,7 +104,7 @@ fn main() {
     let analyser = Analyser::new(&index, &scope);
     let device = DeviceContext::default();
     let options = Options::default();
-    let mut generated_times = None;
+    let mut targeted: Vec<(&str, Measured)> = Vec::new();
     for (name, bytes) in &inputs {
         let m = measure(&analyser, bytes, &device, &options);
         println!(
@@ -108,8 +122,8 @@ fn main() {
             ms(m.graph),
             ms(m.json),
         );
-        if name.starts_with("generated") {
-            generated_times = Some(m);
+        if *name == worst || *name == realistic {
+            targeted.push((name, m));
         }
     }
     println!();
@@ -120,15 +134,22 @@ fn main() {
     );
     println!("ms/1k c = match + enrich per 1,000 components.");
     println!("json = serialising the analysis (not in total).");
-    if let Some(m) = generated_times {
+    for (name, m) in targeted {
         let analysis = m.matching + m.complete;
         println!(
-            "target: {GENERATED_COMPONENTS}-component SBOM analysed in under {} ms once the index is loaded: analysis {:.1} ms ({:.2}x of target), with parse {:.1} ms ({:.2}x)",
+            "target ({name}): {GENERATED_COMPONENTS}-component SBOM analysed in under {} ms once the index is loaded: analysis {:.1} ms ({:.2}x of target), with parse {:.1} ms ({:.2}x): {}",
             TARGET.as_millis(),
             ms(analysis),
             analysis.as_secs_f64() / TARGET.as_secs_f64(),
             ms(m.total),
             m.total.as_secs_f64() / TARGET.as_secs_f64(),
+            if m.total <= TARGET {
+                "met, parse included"
+            } else if analysis <= TARGET {
+                "met for the analysis, not with parse"
+            } else {
+                "not met"
+            }
         );
     }
 }
@@ -338,6 +359,12 @@ fn generated_sbom(vulns: &[Vulnerability], n: usize) -> (Vec<u8>, Picks) {
             c
         })
         .collect();
+    (cyclonedx_document(components, &mut next), picks)
+}
+
+/// A CycloneDX 1.6 document of `components` (each with a `c<i>`
+/// bom-ref) under one device.
+fn cyclonedx_document(components: Vec<Value>, next: &mut impl FnMut() -> u64) -> Vec<u8> {
     let count = components.len();
     // The device depends on a few dozen components; each component on up
     // to three later ones, so the graph is layered like a real one.
@@ -369,5 +396,115 @@ fn generated_sbom(vulns: &[Vulnerability], n: usize) -> (Vec<u8>, Picks) {
         "components": components,
         "dependencies": dependencies,
     });
-    (serde_json::to_vec(&doc).expect("generated SBOM"), picks)
+    serde_json::to_vec(&doc).expect("generated SBOM")
+}
+
+/// How the realistic SBOM was made.
+struct Made {
+    files_read: usize,
+    files_skipped: usize,
+    components_read: usize,
+    distinct: usize,
+    copies: usize,
+}
+
+/// A CycloneDX 1.6 SBOM of `n` components: the distinct components of
+/// every shared SBOM the sbom crate reads (by canonical purl, else group,
+/// name and version), in file order, repeated under new bom-refs until
+/// there are `n`.
+fn realistic_sbom(data: &std::path::Path, n: usize) -> (Vec<u8>, Made) {
+    let mut files = medsec_testdata::files_under(&data.join("sboms"));
+    files.sort();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut distinct: Vec<Value> = Vec::new();
+    let (mut files_read, mut files_skipped, mut components_read) = (0, 0, 0);
+    for p in &files {
+        let Ok(sbom) = medsec_sbom::parse(&medsec_testdata::read(p)) else {
+            files_skipped += 1;
+            continue;
+        };
+        files_read += 1;
+        for c in &sbom.components {
+            components_read += 1;
+            let key = c.purl_canonical.clone().unwrap_or_else(|| {
+                format!(
+                    "{}/{}@{}",
+                    c.group.as_deref().unwrap_or_default(),
+                    c.name,
+                    c.version.as_deref().unwrap_or_default()
+                )
+            });
+            if !seen.insert(key) {
+                continue;
+            }
+            let mut j = json!({
+                "type": serde_json::to_value(c.kind).expect("component type"),
+                "name": c.name,
+            });
+            if let Some(g) = &c.group {
+                j["group"] = json!(g);
+            }
+            if let Some(v) = &c.version {
+                j["version"] = json!(v);
+            }
+            if let Some(purl) = &c.purl {
+                j["purl"] = json!(purl);
+            }
+            if let Some(cpe) = c.cpes.first() {
+                j["cpe"] = json!(cpe);
+            }
+            // CycloneDX allows one expression or several named licences:
+            // several expressions are joined with AND.
+            let expressions: Vec<&str> = c
+                .licenses
+                .iter()
+                .filter_map(|l| l.expression.as_deref())
+                .collect();
+            let names: Vec<Value> = c
+                .licenses
+                .iter()
+                .filter_map(|l| l.name.as_ref())
+                .map(|name| json!({ "license": { "name": name } }))
+                .collect();
+            if !expressions.is_empty() {
+                let e = if expressions.len() == 1 {
+                    expressions[0].to_owned()
+                } else {
+                    let parts: Vec<String> = expressions.iter().map(|e| format!("({e})")).collect();
+                    parts.join(" AND ")
+                };
+                j["licenses"] = json!([{ "expression": e }]);
+            } else if !names.is_empty() {
+                j["licenses"] = json!(names);
+            }
+            distinct.push(j);
+        }
+    }
+    assert!(!distinct.is_empty(), "no shared SBOM component read");
+    let components: Vec<Value> = distinct
+        .iter()
+        .cycle()
+        .take(n)
+        .enumerate()
+        .map(|(i, c)| {
+            let mut c = c.clone();
+            c["bom-ref"] = json!(format!("c{i}"));
+            c
+        })
+        .collect();
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let made = Made {
+        files_read,
+        files_skipped,
+        components_read,
+        distinct: distinct.len(),
+        copies: n.div_ceil(distinct.len()),
+    };
+    (cyclonedx_document(components, &mut next), made)
 }
