@@ -3,13 +3,14 @@
 
 mod common;
 
+use medsec_testdata::moto::Moto;
 use std::path::Path;
 
 use aws_sdk_s3::primitives::ByteStream;
 use medsec_model::{ModelError, ModelStore, S3Config, S3Store};
 
 /// A store on a fresh bucket of `moto`, credentials from the environment.
-async fn store(moto: &common::Moto, bucket: &str, cache: &Path) -> S3Store {
+async fn store(moto: &Moto, bucket: &str, cache: &Path) -> S3Store {
     // The standard credential chain reads these; moto accepts any.
     std::env::set_var("AWS_ACCESS_KEY_ID", "medsec-test");
     std::env::set_var("AWS_SECRET_ACCESS_KEY", "medsec-test-secret");
@@ -32,7 +33,7 @@ async fn store(moto: &common::Moto, bucket: &str, cache: &Path) -> S3Store {
     store
 }
 
-async fn client(moto: &common::Moto) -> aws_sdk_s3::Client {
+async fn client(moto: &Moto) -> aws_sdk_s3::Client {
     let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
         .await;
@@ -45,7 +46,7 @@ async fn client(moto: &common::Moto) -> aws_sdk_s3::Client {
 
 #[tokio::test]
 async fn s3_store_publish_fetch_rollback() {
-    let moto = common::Moto::start();
+    let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
     let (a, b) = common::model_pair(work.path());
     let store = store(&moto, "medsec-models", &work.path().join("cache")).await;
@@ -72,7 +73,7 @@ async fn s3_store_publish_fetch_rollback() {
 
 #[tokio::test]
 async fn s3_store_verifies_checksums_and_refetches_corrupted_cache() {
-    let moto = common::Moto::start();
+    let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
     let (a, _) = common::model_pair(work.path());
     let cache = work.path().join("cache");
@@ -110,7 +111,7 @@ async fn s3_store_verifies_checksums_and_refetches_corrupted_cache() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_store_watcher_swaps_without_dropping_work() {
-    let moto = common::Moto::start();
+    let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
     let (a, b) = common::model_pair(work.path());
     let store = store(&moto, "medsec-models", &work.path().join("cache")).await;
@@ -120,7 +121,7 @@ async fn s3_store_watcher_swaps_without_dropping_work() {
 
 #[tokio::test]
 async fn s3_pointer_poll_is_conditional() {
-    let moto = common::Moto::start();
+    let moto = Moto::start();
     let work = tempfile::tempdir().unwrap();
     let (a, b) = common::model_pair(work.path());
     let store = store(&moto, "medsec-models", &work.path().join("cache")).await;

@@ -74,6 +74,8 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Reference implementations installed by `scripts/oracles/install`.
+pub mod moto;
+
 pub mod oracles {
     use std::path::PathBuf;
     use std::process::{Command, Stdio};

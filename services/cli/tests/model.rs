@@ -2,83 +2,30 @@
 //! server (moto_server, installed by scripts/s3/install, started here on a
 //! free loopback port) and a local store directory.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use aws_sdk_s3::primitives::ByteStream;
 
-/// A moto S3 server on a free port, killed on drop.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
+use medsec_testdata::moto::Moto;
 
-impl Moto {
-    fn start() -> Self {
-        let cache = std::env::var_os("MEDSEC_CACHE_DIR").map_or_else(
-            || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/medsec"),
-            PathBuf::from,
-        );
-        let bin = cache.join("s3-venv/bin/moto_server");
-        assert!(
-            bin.is_file(),
-            "{} not found: run scripts/s3/install",
-            bin.display()
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn moto_server");
-        let moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        // moto imports a large package tree; a loaded machine is slow.
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not start in 120 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        moto
-    }
-
-    /// A client of the server, for what the command does not do (create
-    /// a bucket, tamper with an object).
-    fn client(&self) -> aws_sdk_s3::Client {
-        let conf = aws_sdk_s3::config::Builder::new()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                "medsec-test",
-                "medsec-test-secret",
-                None,
-                None,
-                "test",
-            ))
-            .endpoint_url(&self.endpoint)
-            .force_path_style(true)
-            .build();
-        aws_sdk_s3::Client::from_conf(conf)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A client of the server, for what the command does not do (create a
+/// bucket, tamper with an object).
+fn s3_client(moto: &Moto) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::new()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "medsec-test",
+            "medsec-test-secret",
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(&moto.endpoint)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -147,7 +94,7 @@ fn model_copy(to: &Path, version: &str, edit: impl FnOnce(&mut serde_json::Value
 fn publish_list_verify_on_s3() {
     let moto = Moto::start();
     let rt = runtime();
-    let client = moto.client();
+    let client = s3_client(&moto);
     rt.block_on(client.create_bucket().bucket("models").send())
         .unwrap();
     let work = tempfile::tempdir().unwrap();
@@ -272,7 +219,7 @@ fn publish_list_verify_on_s3() {
 fn corrupted_directory_is_not_published() {
     let moto = Moto::start();
     let rt = runtime();
-    rt.block_on(moto.client().create_bucket().bucket("models").send())
+    rt.block_on(s3_client(&moto).create_bucket().bucket("models").send())
         .unwrap();
     let work = tempfile::tempdir().unwrap();
     let dir = model_copy(&work.path().join("a"), "2026.11.27-1", |_| {});
@@ -287,7 +234,7 @@ fn corrupted_directory_is_not_published() {
     assert!(text(&out).contains("checksum mismatch"), "{}", text(&out));
     // Nothing was written.
     let objects = rt
-        .block_on(moto.client().list_objects_v2().bucket("models").send())
+        .block_on(s3_client(&moto).list_objects_v2().bucket("models").send())
         .unwrap();
     assert_eq!(objects.contents().len(), 0);
 }

@@ -5,8 +5,9 @@ mod helpers;
 
 use std::time::Duration;
 
-use helpers::{problem, read, shared, spawn_app, spawn_with, Moto};
+use helpers::{problem, read, shared, spawn_app, spawn_with};
 use medsec_store::jobs::{self, JobStatus, StoredPayload};
+use medsec_testdata::moto::Moto;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;

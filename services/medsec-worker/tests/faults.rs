@@ -153,7 +153,7 @@ async fn a_job_failing_every_attempt_is_dead_lettered_with_its_error_on_get() {
     assert_eq!(job["input"]["stored"], "s3", "{job:#}");
 
     // The stored input disappears: every attempt fails to read it.
-    let s3 = stack.moto.client();
+    let s3 = support::s3_client(&stack.moto);
     let listed = s3
         .list_objects_v2()
         .bucket(support::BUCKET)

@@ -97,66 +97,20 @@ pub fn api_binary() -> PathBuf {
         .clone()
 }
 
-/// A moto S3 server on a free port, killed on drop.
-pub struct Moto {
-    child: Child,
-    pub endpoint: String,
-}
+pub use medsec_testdata::moto::Moto;
 
-impl Moto {
-    pub fn start() -> Moto {
-        let cache = std::env::var_os("MEDSEC_CACHE_DIR").map_or_else(
-            || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/medsec"),
-            PathBuf::from,
-        );
-        let bin = cache.join("s3-venv/bin/moto_server");
-        assert!(
-            bin.is_file(),
-            "{} not found: run scripts/s3/install",
-            bin.display()
-        );
-        let port = free_port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn moto_server");
-        let moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        // moto imports a large Python tree: slow to start on a loaded machine.
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not start within 120 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        moto
-    }
-
-    pub fn client(&self) -> aws_sdk_s3::Client {
-        let credentials =
-            aws_sdk_s3::config::Credentials::new("medsec-test", "medsec-test", None, None, "test");
-        let conf = aws_sdk_s3::config::Builder::new()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .credentials_provider(credentials)
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .endpoint_url(&self.endpoint)
-            .force_path_style(true)
-            .build();
-        aws_sdk_s3::Client::from_conf(conf)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A client of a moto server.
+pub fn s3_client(moto: &Moto) -> aws_sdk_s3::Client {
+    let credentials =
+        aws_sdk_s3::config::Credentials::new("medsec-test", "medsec-test", None, None, "test");
+    let conf = aws_sdk_s3::config::Builder::new()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .credentials_provider(credentials)
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(&moto.endpoint)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
 }
 
 /// Credentials moto accepts, through the standard chain.
@@ -275,7 +229,7 @@ impl Stack {
         let snapshot = kb_snapshot(data);
         let db = medsec_test_db::TestDatabase::new().await;
         let moto = Moto::start();
-        let s3 = moto.client();
+        let s3 = s3_client(&moto);
         s3.create_bucket().bucket(BUCKET).send().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         publish_shipped_model(&moto, &dir.path().join("model-cache")).await;
@@ -574,7 +528,7 @@ fn spawn(bin: &Path, name: &str, env: &BTreeMap<String, String>, dir: &Path) -> 
 async fn publish_shipped_model(moto: &Moto, cache: &Path) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/exploitation");
     let store = medsec_model::S3Store::with_client(
-        moto.client(),
+        s3_client(moto),
         medsec_model::S3Config {
             bucket: BUCKET.into(),
             prefix: MODEL_PREFIX.into(),
