@@ -28,9 +28,13 @@ pub struct StreamStats {
     /// Waiting out a retry backoff.
     pub delayed: u64,
     /// Age of the oldest job not yet delivered; how far consumers lag.
+    /// `None` when nothing waits. RabbitMQ: always `None`, as the head of
+    /// a quorum queue cannot be read without counting a delivery.
     #[serde(serialize_with = "seconds")]
     pub lag: Option<Duration>,
-    /// Age of the oldest job in the stream, delivered or not.
+    /// Age of the oldest job in the stream, delivered or not; `None` when
+    /// it holds none. RabbitMQ: the oldest of the reservations this process
+    /// holds, and only while no job waits (otherwise `None`).
     #[serde(serialize_with = "seconds")]
     pub oldest_entry_age: Option<Duration>,
     pub consumers: Vec<ConsumerStats>,
@@ -43,8 +47,9 @@ pub struct ConsumerStats {
     pub name: String,
     /// Jobs it holds unacknowledged.
     pub pending: u64,
-    /// Time since it last read or acknowledged (Redis); `None` where the
-    /// backend does not say.
+    /// Time since it last read or acknowledged: the server's count on
+    /// Redis, this process's on RabbitMQ (which lists only its own
+    /// consumers); `None` where the backend does not say.
     #[serde(serialize_with = "seconds")]
     pub idle: Option<Duration>,
 }

@@ -72,6 +72,34 @@ pub struct RabbitMq {
 
 const PERSISTENT: u8 = 2;
 
+/// Header with the Unix ms a message entered (or, for a retry, is due back
+/// in) the work queue: the age `stats` reports, as Redis reads it from the
+/// stream entry id.
+const ENTERED_AT_HEADER: &str = "x-entered-at-ms";
+
+/// Properties of a message that enters the work queue at `at_ms`. The AMQP
+/// timestamp (whole seconds) says the same for other tools.
+fn entering_at(at_ms: i64) -> BasicProperties {
+    let mut headers = FieldTable::default();
+    headers.insert(ENTERED_AT_HEADER.into(), AMQPValue::LongLongInt(at_ms));
+    BasicProperties::default()
+        .with_headers(headers)
+        .with_timestamp(u64::try_from(at_ms / 1000).unwrap_or(0))
+}
+
+/// When a delivered message entered the work queue, if it says.
+fn entered_at_ms(properties: &BasicProperties) -> Option<i64> {
+    properties
+        .headers()
+        .as_ref()
+        .and_then(|headers| header_int(headers, ENTERED_AT_HEADER))
+        .or_else(|| {
+            (*properties.timestamp())
+                .and_then(|secs| i64::try_from(secs).ok())
+                .map(|secs| secs.saturating_mul(1000))
+        })
+}
+
 impl RabbitMq {
     /// Connects and declares the queues of every kind.
     pub async fn connect(
@@ -255,6 +283,7 @@ impl RabbitMq {
         let delivery = message.delivery;
         let source = format!("{} delivery {}", topology.work, delivery.delivery_tag);
         let returned = delivery_count(&delivery.properties);
+        let entered_at = entered_at_ms(&delivery.properties);
         let envelope = match JobEnvelope::from_bytes(&delivery.data, &source) {
             Ok(mut envelope) => {
                 envelope.attempt = envelope.attempt.max(1).saturating_add(returned);
@@ -285,6 +314,7 @@ impl RabbitMq {
             consumer,
             delivery.acker,
             delivery.delivery_tag,
+            entered_at,
             self.settings.visibility_timeout,
             Arc::clone(&self.outstanding),
         );
@@ -317,6 +347,8 @@ impl RabbitMq {
     /// Takes the delivery's reservation for settling; `Lost` when it expired.
     fn take<'a>(&self, delivery: &'a Delivery) -> Result<&'a Reservation, QueueError> {
         let reservation = amqp_token(delivery)?;
+        self.outstanding
+            .touch(&delivery.envelope.kind, delivery.consumer());
         if reservation.take() {
             Ok(reservation)
         } else {
@@ -367,6 +399,12 @@ fn delivery_count(properties: &BasicProperties) -> u32 {
     u32::try_from(count).unwrap_or(0)
 }
 
+/// Time from `at_ms` to `now_ms`; none for a time ahead of the clock
+/// (another host's clock, or a retry read before it is due).
+fn age_ms(at_ms: i64, now_ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(now_ms.saturating_sub(at_ms)).unwrap_or(0))
+}
+
 fn header_string(headers: &FieldTable, name: &str) -> Option<String> {
     match headers.inner().get(name)? {
         AMQPValue::LongString(s) => Some(String::from_utf8_lossy(s.as_bytes()).into_owned()),
@@ -402,7 +440,7 @@ impl JobQueue for RabbitMq {
         self.publish(
             &topology.work,
             &envelope.to_bytes(),
-            BasicProperties::default(),
+            entering_at(unix_ms_now()),
         )
         .await
     }
@@ -420,6 +458,7 @@ impl JobQueue for RabbitMq {
         if max == 0 {
             return Ok(deliveries);
         }
+        self.outstanding.touch(kind, consumer);
         loop {
             let channel = self.consumer_channel(consumer).await?;
             while deliveries.len() < max {
@@ -440,6 +479,7 @@ impl JobQueue for RabbitMq {
                 break;
             }
             tokio::time::sleep(self.poll_interval.min(deadline - now)).await;
+            self.outstanding.touch(kind, consumer);
         }
         Ok(deliveries)
     }
@@ -454,7 +494,10 @@ impl JobQueue for RabbitMq {
     }
 
     async fn extend(&self, delivery: &Delivery) -> Result<(), QueueError> {
-        if amqp_token(delivery)?.extend() {
+        let reservation = amqp_token(delivery)?;
+        self.outstanding
+            .touch(&delivery.envelope.kind, delivery.consumer());
+        if reservation.extend() {
             Ok(())
         } else {
             Err(lost(delivery))
@@ -474,9 +517,12 @@ impl JobQueue for RabbitMq {
             let mut next = delivery.envelope.clone();
             next.attempt = attempt + 1;
             // The delay queue's TTL is the delay; the per-message expiration
-            // says the same, for anyone reading the message.
-            let properties = BasicProperties::default()
-                .with_expiration(delay.as_millis().to_string().as_str().into());
+            // says the same, for anyone reading the message. Its age counts
+            // from when it is due back in the work queue, as on Redis.
+            let due_at =
+                unix_ms_now().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+            let properties =
+                entering_at(due_at).with_expiration(delay.as_millis().to_string().as_str().into());
             self.publish(topology.delay_queue(delay)?, &next.to_bytes(), properties)
                 .await?;
             RetryOutcome::Requeued {
@@ -504,7 +550,7 @@ impl JobQueue for RabbitMq {
         self.publish(
             &topology.work,
             &delivery.envelope.to_bytes(),
-            BasicProperties::default(),
+            entering_at(unix_ms_now()),
         )
         .await?;
         ack(reservation.acker()).await?;
@@ -524,14 +570,28 @@ impl JobQueue for RabbitMq {
             let topology = self.topology(kind.as_str())?;
             let waiting = self.ready(&link, &topology.work).await?;
             let delayed = self.delayed(&link, &topology).await?;
-            let consumers: Vec<ConsumerStats> = self
-                .outstanding
-                .of_kind(kind.as_str())
+            let held = self.outstanding.of_kind(kind.as_str());
+            let now = unix_ms_now();
+            // The head of the ready queue cannot be read without acquiring
+            // it, and a quorum queue counts every return of an acquired
+            // message as a delivery (x-delivery-count, hence the attempt):
+            // with jobs waiting, neither age is known. With none waiting,
+            // the oldest job is one of the reservations.
+            let oldest_entry_age = if waiting == 0 {
+                held.iter()
+                    .flat_map(|h| h.entered_at_ms.iter().copied())
+                    .collect::<Option<Vec<i64>>>()
+                    .and_then(|times| times.into_iter().min())
+                    .map(|at| age_ms(at, now))
+            } else {
+                None
+            };
+            let consumers: Vec<ConsumerStats> = held
                 .into_iter()
-                .map(|(name, pending)| ConsumerStats {
-                    name,
-                    pending,
-                    idle: None,
+                .map(|h| ConsumerStats {
+                    name: h.consumer,
+                    pending: h.pending,
+                    idle: Some(h.idle),
                 })
                 .collect();
             all.push(StreamStats {
@@ -542,7 +602,7 @@ impl JobQueue for RabbitMq {
                 pending: consumers.iter().map(|c| c.pending).sum(),
                 delayed,
                 lag: None,
-                oldest_entry_age: None,
+                oldest_entry_age,
                 consumers,
                 dead_letters: self.ready(&link, &topology.dead).await?,
             });
@@ -616,7 +676,7 @@ impl JobQueue for RabbitMq {
             self.publish(
                 &topology.work,
                 &envelope.to_bytes(),
-                BasicProperties::default(),
+                entering_at(unix_ms_now()),
             )
             .await?;
             ack(&delivery.acker).await?;

@@ -2,6 +2,7 @@
 //! back when the visibility timeout passes unextended.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -11,36 +12,82 @@ use tokio::time::Instant;
 
 /// Reservations this process holds, by (kind, consumer).
 #[derive(Default)]
-pub(crate) struct Outstanding(Mutex<HashMap<(String, String), u64>>);
+pub(crate) struct Outstanding {
+    consumers: Mutex<HashMap<(String, String), Held>>,
+    next_serial: AtomicU64,
+}
+
+/// One consumer's reservations in this process.
+struct Held {
+    /// Entry time (Unix ms) of each held job by reservation serial; `None`
+    /// for a message published without one.
+    entered_at_ms: HashMap<u64, Option<i64>>,
+    /// The consumer's last read, extension or settlement.
+    last_active: Instant,
+}
+
+/// What this process knows of one consumer.
+pub(crate) struct HeldBy {
+    pub consumer: String,
+    pub pending: u64,
+    pub idle: Duration,
+    /// Entry times of the jobs it holds.
+    pub entered_at_ms: Vec<Option<i64>>,
+}
 
 impl Outstanding {
-    fn lock(&self) -> MutexGuard<'_, HashMap<(String, String), u64>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, HashMap<(String, String), Held>> {
+        self.consumers.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn add(&self, kind: &str, consumer: &str) {
-        *self
-            .lock()
-            .entry((kind.to_owned(), consumer.to_owned()))
-            .or_default() += 1;
+    fn held<'a>(
+        map: &'a mut HashMap<(String, String), Held>,
+        kind: &str,
+        consumer: &str,
+    ) -> &'a mut Held {
+        map.entry((kind.to_owned(), consumer.to_owned()))
+            .or_insert_with(|| Held {
+                entered_at_ms: HashMap::new(),
+                last_active: Instant::now(),
+            })
     }
 
-    fn remove(&self, kind: &str, consumer: &str) {
-        if let Some(n) = self.lock().get_mut(&(kind.to_owned(), consumer.to_owned())) {
-            *n = n.saturating_sub(1);
+    /// The consumer read, extended or settled just now.
+    pub(crate) fn touch(&self, kind: &str, consumer: &str) {
+        Self::held(&mut self.lock(), kind, consumer).last_active = Instant::now();
+    }
+
+    fn add(&self, kind: &str, consumer: &str, entered_at_ms: Option<i64>) -> u64 {
+        let serial = self.next_serial.fetch_add(1, Ordering::Relaxed);
+        let mut map = self.lock();
+        let held = Self::held(&mut map, kind, consumer);
+        held.entered_at_ms.insert(serial, entered_at_ms);
+        held.last_active = Instant::now();
+        serial
+    }
+
+    fn remove(&self, kind: &str, consumer: &str, serial: u64) {
+        if let Some(held) = self.lock().get_mut(&(kind.to_owned(), consumer.to_owned())) {
+            held.entered_at_ms.remove(&serial);
         }
     }
 
-    /// (consumer, reservations held) of one kind, by name.
-    pub(crate) fn of_kind(&self, kind: &str) -> Vec<(String, u64)> {
-        let mut held: Vec<(String, u64)> = self
+    /// Every consumer of the kind this process has run, by name.
+    pub(crate) fn of_kind(&self, kind: &str) -> Vec<HeldBy> {
+        let now = Instant::now();
+        let mut all: Vec<HeldBy> = self
             .lock()
             .iter()
             .filter(|((k, _), _)| k == kind)
-            .map(|((_, c), n)| (c.clone(), *n))
+            .map(|((_, consumer), held)| HeldBy {
+                consumer: consumer.clone(),
+                pending: held.entered_at_ms.len() as u64,
+                idle: now.saturating_duration_since(held.last_active),
+                entered_at_ms: held.entered_at_ms.values().copied().collect(),
+            })
             .collect();
-        held.sort();
-        held
+        all.sort_by(|a, b| a.consumer.cmp(&b.consumer));
+        all
     }
 }
 
@@ -55,6 +102,8 @@ pub struct Reservation {
     consumer: String,
     acker: Acker,
     delivery_tag: u64,
+    /// This reservation's key in [`Outstanding`].
+    serial: u64,
     visibility_timeout: Duration,
     state: Mutex<State>,
     outstanding: Arc<Outstanding>,
@@ -67,15 +116,17 @@ impl Reservation {
         consumer: &str,
         acker: Acker,
         delivery_tag: u64,
+        entered_at_ms: Option<i64>,
         visibility_timeout: Duration,
         outstanding: Arc<Outstanding>,
     ) -> Arc<Reservation> {
-        outstanding.add(kind, consumer);
+        let serial = outstanding.add(kind, consumer, entered_at_ms);
         let reservation = Arc::new(Reservation {
             kind: kind.to_owned(),
             consumer: consumer.to_owned(),
             acker,
             delivery_tag,
+            serial,
             visibility_timeout,
             state: Mutex::new(State {
                 deadline: Instant::now() + visibility_timeout,
@@ -112,7 +163,8 @@ impl Reservation {
         }
         state.settled = true;
         drop(state);
-        self.outstanding.remove(&self.kind, &self.consumer);
+        self.outstanding
+            .remove(&self.kind, &self.consumer, self.serial);
         true
     }
 

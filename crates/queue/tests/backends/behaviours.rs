@@ -290,6 +290,7 @@ pub async fn stats_count_what_was_done(backend: Kind) {
         .map(|c| (c.name.as_str(), c.pending))
         .collect();
     assert_eq!(held, [("worker-a", 2), ("worker-b", 0), ("worker-c", 0)]);
+    assert!(sbom.consumers.iter().all(|c| c.idle.is_some()), "{sbom:?}");
     let risk = &stats[1];
     assert_eq!(
         (risk.waiting, risk.pending, risk.delayed, risk.dead_letters),
@@ -302,7 +303,6 @@ pub async fn stats_count_what_was_done(backend: Kind) {
             assert_eq!(sbom.depth, q.depth(SBOM.as_str()).await.unwrap());
             assert!(sbom.oldest_entry_age.unwrap() < Duration::from_secs(60));
             assert!(sbom.lag.unwrap() <= sbom.oldest_entry_age.unwrap());
-            assert!(sbom.consumers.iter().all(|c| c.idle.is_some()));
             assert!(risk.consumers.is_empty());
         }
         Kind::RabbitMq => {
@@ -318,12 +318,117 @@ pub async fn stats_count_what_was_done(backend: Kind) {
     assert_eq!(last.len(), 1);
     let stats = q.stats().await.unwrap();
     assert_eq!((stats[0].waiting, stats[0].pending), (0, 1));
-    if f.kind == Kind::Redis {
-        assert_eq!(stats[0].lag, None, "nothing is waiting");
-    }
+    assert_eq!(stats[0].lag, None, "nothing is waiting");
+    assert!(stats[0].oldest_entry_age.is_some(), "one job is held");
     let json = serde_json::to_value(&stats[0]).unwrap();
     assert_eq!(json["kind"], "sbom-analysis");
     assert_eq!(json["pending"], 1);
+    f.finish().await;
+}
+
+/// `d` cut to whole milliseconds, the resolution of the queues' clocks: an
+/// age read in whole ms is at least the elapsed time cut the same way.
+fn whole_ms(d: Duration) -> Duration {
+    Duration::from_millis(u64::try_from(d.as_millis()).unwrap())
+}
+
+async fn sbom_stats(q: &dyn medsec_queue::JobQueue) -> medsec_queue::StreamStats {
+    let stats = q.stats().await.unwrap();
+    assert_eq!(stats[0].kind, SBOM.as_str());
+    stats[0].clone()
+}
+
+pub async fn stats_ages_follow_the_oldest_job(backend: Kind) {
+    let f = Fixture::new(backend, test_settings()).await;
+    let q = &f.queue;
+    let operator = f.another().await;
+    let first = envelope(SBOM, 1);
+    let second = envelope(SBOM, 2);
+    q.enqueue(&first).await.unwrap();
+    let first_in = Instant::now();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before_second = Instant::now();
+    q.enqueue(&second).await.unwrap();
+
+    // Both jobs wait; the stats are read by the worker's process and by
+    // another (an operator's), more than once.
+    let waited = whole_ms(first_in.elapsed());
+    for view in [q, &operator, q] {
+        let stats = sbom_stats(view.as_ref()).await;
+        assert_eq!((stats.waiting, stats.pending), (2, 0), "{stats:?}");
+        match f.kind {
+            Kind::Redis => {
+                let lag = stats.lag.expect("jobs wait: a lag");
+                let oldest = stats.oldest_entry_age.expect("an oldest entry");
+                assert!(lag >= waited, "lag {lag:?} < {waited:?} waited");
+                assert!(oldest >= lag, "{stats:?}");
+            }
+            Kind::RabbitMq => {
+                // The ready queue's head is not read (that would count a
+                // delivery), so with jobs waiting neither age is known.
+                assert_eq!((stats.lag, stats.oldest_entry_age), (None, None));
+            }
+        }
+    }
+
+    // Reading the stats delivered nothing: the jobs come in order, each as
+    // the attempt it was sent as.
+    let got = q.reserve(SBOM.as_str(), "worker-a", 2, WAIT).await.unwrap();
+    let received: Vec<_> = got.iter().map(|d| d.envelope.clone()).collect();
+    assert_eq!(received, [first.clone(), second.clone()]);
+
+    let waited = whole_ms(first_in.elapsed());
+    let stats = sbom_stats(q.as_ref()).await;
+    assert_eq!((stats.waiting, stats.pending), (0, 2), "{stats:?}");
+    assert_eq!(stats.lag, None, "nothing waits");
+    let oldest = stats.oldest_entry_age.expect("two jobs held");
+    assert!(oldest >= waited, "oldest {oldest:?} < {waited:?} waited");
+    let worker = stats
+        .consumers
+        .iter()
+        .find(|c| c.name == "worker-a")
+        .expect("worker-a listed");
+    assert_eq!(worker.pending, 2);
+    assert!(worker.idle.is_some(), "{stats:?}");
+
+    // The first acknowledged, the oldest is the second: younger than the
+    // time since just before it was enqueued (plus the ms resolution).
+    q.ack(&got[0]).await.unwrap();
+    let stats = sbom_stats(q.as_ref()).await;
+    let since_second = before_second.elapsed() + Duration::from_millis(1);
+    let oldest = stats.oldest_entry_age.expect("one job held");
+    assert!(
+        oldest < since_second,
+        "oldest {oldest:?} is not the second job's age (< {since_second:?})"
+    );
+    assert!(since_second < first_in.elapsed(), "the first job was older");
+
+    q.ack(&got[1]).await.unwrap();
+    let stats = sbom_stats(q.as_ref()).await;
+    assert_eq!(
+        (
+            stats.waiting,
+            stats.pending,
+            stats.lag,
+            stats.oldest_entry_age
+        ),
+        (0, 0, None, None),
+        "{stats:?}"
+    );
+
+    // A job enqueued after all those stats calls is delivered as the
+    // attempt it was sent as, and again after stats read while it waited.
+    let third = envelope(SBOM, 3);
+    q.enqueue(&third).await.unwrap();
+    sbom_stats(q.as_ref()).await;
+    sbom_stats(operator.as_ref()).await;
+    let got = operator
+        .reserve(SBOM.as_str(), "worker-b", 1, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].envelope, third);
+    operator.ack(&got[0]).await.unwrap();
     f.finish().await;
 }
 

@@ -38,6 +38,7 @@ backend_tests!(
     retries_with_backoff_then_dead_letter,
     depth_bound_gives_full,
     stats_count_what_was_done,
+    stats_ages_follow_the_oldest_job,
     requeue_and_purge_dead_letters,
     release_hands_back_without_counting,
     never_acknowledged_ends_dead,
