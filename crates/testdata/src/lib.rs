@@ -75,6 +75,8 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Reference implementations installed by `scripts/oracles/install`.
 pub mod moto;
+/// A PostgreSQL server of a test's own, to stop and start under load.
+pub mod postgres;
 
 pub mod oracles {
     use std::path::PathBuf;

@@ -2,135 +2,22 @@
 //! (never 500), and once it is back submissions are accepted again without
 //! any manual step; every submission answered 202 has its job row.
 //!
-//! The test runs a PostgreSQL server of its own (initdb into a temporary
-//! directory, a free port), so stopping it does not disturb other tests.
+//! The test runs a PostgreSQL server of its own
+//! (`medsec_testdata::postgres`: initdb into a temporary directory, a free
+//! port), so stopping it does not disturb other tests.
 
 mod helpers;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use helpers::{read, shared, spawn_with};
 use medsec_store::jobs;
+use medsec_testdata::postgres::PrivatePostgres;
 use uuid::Uuid;
 
 const NARROW: &str = "sboms/medical/sbom-completeness/narrow.sbom.json";
-
-/// The directory of PostgreSQL's server programs (`initdb`, `pg_ctl`).
-fn postgres_bin() -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-        .filter(|d| d.join("initdb").exists())
-        .collect();
-    dirs.sort();
-    dirs.pop()
-}
-
-/// A PostgreSQL server in a temporary directory, stopped on drop.
-struct PrivatePostgres {
-    bin: PathBuf,
-    data: PathBuf,
-    _dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl PrivatePostgres {
-    fn start(bin: PathBuf) -> PrivatePostgres {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        // initdb refuses to run as root: the server runs as `postgres` then.
-        if running_as_root() {
-            chown_postgres(dir.path());
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let pg = PrivatePostgres {
-            bin,
-            data,
-            _dir: dir,
-            port,
-        };
-        pg.run(
-            "initdb",
-            &[
-                "-D",
-                pg.data.to_str().unwrap(),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-            ],
-        );
-        pg.pg_ctl("start");
-        pg
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
-    }
-
-    fn pg_ctl(&self, action: &str) {
-        let dir = self.data.parent().unwrap().to_str().unwrap().to_owned();
-        let options = format!("-p {} -k {dir} -c listen_addresses=127.0.0.1", self.port);
-        let log = format!("{dir}/server.log");
-        let data = self.data.to_str().unwrap();
-        let mut args = vec![action, "-D", data, "-w", "-t", "60"];
-        if action == "start" {
-            args.extend(["-o", options.as_str(), "-l", log.as_str()]);
-        } else {
-            args.extend(["-m", "fast"]);
-        }
-        self.run("pg_ctl", &args);
-    }
-
-    fn run(&self, program: &str, args: &[&str]) {
-        let path = self.bin.join(program);
-        let mut command = if running_as_root() {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&path);
-            c
-        } else {
-            Command::new(&path)
-        };
-        let out = command.args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{program} {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for PrivatePostgres {
-    fn drop(&mut self) {
-        let _ = std::panic::catch_unwind(|| self.pg_ctl("stop"));
-    }
-}
-
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-fn chown_postgres(dir: &Path) {
-    let status = Command::new("chown")
-        .args(["-R", "postgres:postgres"])
-        .arg(dir)
-        .status()
-        .unwrap();
-    assert!(status.success(), "chown postgres {}", dir.display());
-}
 
 async fn wait_until(what: &str, condition: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -152,13 +39,9 @@ async fn postgres_restarted_under_load_gives_503_then_recovers() {
     let Some(sbom) = shared("postgres_restarted_under_load", NARROW) else {
         return;
     };
-    let Some(bin) = postgres_bin() else {
-        eprintln!(
-            "skipped: postgres_restarted_under_load: no PostgreSQL server programs under /usr/lib/postgresql"
-        );
+    let Some(pg) = PrivatePostgres::start("postgres_restarted_under_load") else {
         return;
     };
-    let pg = PrivatePostgres::start(bin);
     medsec_store::run_migrations(&pg.url())
         .await
         .expect("migrations on the private server");
@@ -200,7 +83,7 @@ async fn postgres_restarted_under_load_gives_503_then_recovers() {
     let accepted_count = || tally.lock().unwrap().accepted.len();
     wait_until("submissions before the restart", || accepted_count() >= 20).await;
 
-    pg.pg_ctl("stop");
+    pg.stop();
     let before_outage = accepted_count();
     wait_until("503 answers while PostgreSQL is down", || {
         tally.lock().unwrap().unavailable >= 20
@@ -209,7 +92,7 @@ async fn postgres_restarted_under_load_gives_503_then_recovers() {
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 503, "readiness while PostgreSQL is down");
 
-    pg.pg_ctl("start");
+    pg.start_server();
     wait_until("submissions accepted after the restart", || {
         accepted_count() >= before_outage + 20
     })
