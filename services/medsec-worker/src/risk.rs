@@ -29,12 +29,14 @@ impl RiskRequest {
 pub struct RiskScores {
     pub kb_generation: u64,
     pub device: DeviceContext,
-    /// In request order.
+    /// Ranked: highest score first, ties by id.
     pub scores: Vec<RiskScore>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RiskScore {
+    /// 1 for the highest score.
+    pub rank: usize,
     /// The id as requested.
     pub id: String,
     /// Its alias group's canonical id.
@@ -67,13 +69,20 @@ pub fn score_risks(
     device: &DeviceContext,
 ) -> RiskScores {
     let index = &kb.index;
-    let scores = request
+    let mut scores: Vec<RiskScore> = request
         .cve_ids
         .iter()
         .map(|id| {
             let canonical = index.canonical_id(id).to_owned();
-            let known = !index.records(&canonical).is_empty();
-            let e = index.enrichment(&canonical);
+            // A CVE named only as an alias of another record (an OSV
+            // advisory) is known through that record.
+            let known = match index.alias_group(id) {
+                Some(group) => group.ids.iter().any(|g| !index.records(g).is_empty()),
+                None => !index.records(id).is_empty(),
+            };
+            // The requested id's own KEV and EPSS entries (another CVE of
+            // its alias group has its own); the vectors are the group's.
+            let e = index.enrichment(id);
             let ranked = e
                 .cvss
                 .iter()
@@ -88,7 +97,7 @@ pub fn score_risks(
                 epss_score: e.epss.as_ref().map(|x| x.score),
                 epss_percentile: e.epss.as_ref().map(|x| x.percentile),
                 cvss_vector: ranked.map(|(_, v, _)| v.vector.as_str()),
-                id: &canonical,
+                id,
                 vectors: &e.cvss,
                 cwes: &e.cwes,
                 ssvc: &e.ssvc,
@@ -100,6 +109,7 @@ pub fn score_risks(
             let factors = factors(device, severity_input, &assessment);
             let score: f64 = factors.iter().map(|f| f.contribution).sum();
             RiskScore {
+                rank: 0,
                 id: id.clone(),
                 canonical_id: canonical.clone(),
                 known,
@@ -118,6 +128,10 @@ pub fn score_risks(
             }
         })
         .collect();
+    scores.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    for (i, s) in scores.iter_mut().enumerate() {
+        s.rank = i + 1;
+    }
     RiskScores {
         kb_generation: kb.generation(),
         device: device.clone(),
