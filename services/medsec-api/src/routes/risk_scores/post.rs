@@ -12,14 +12,16 @@ use crate::state::AppState;
 use crate::submit::{self, Submission, Submitted};
 use crate::tenant::Tenant;
 
-/// Most CVE ids in one request.
+/// Most CVE ids in one request (also `maxItems` of `cve_ids` in the
+/// OpenAPI document, which takes a literal).
 pub const MAX_CVES: usize = 10_000;
 
 /// A batch of CVE ids to rank for one device.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RiskScoreRequest {
-    /// `CVE-YYYY-NNNN` ids, at least one.
+    /// `CVE-YYYY-NNNN` ids, 1 to 10,000; duplicates are scored once.
+    #[schema(min_items = 1, max_items = 10000)]
     pub cve_ids: Vec<String>,
     /// `device-class`, `network-exposure`, `patient-contact`, `handles-phi`.
     #[schema(value_type = Object)]
