@@ -210,19 +210,12 @@ pub enum CreatedJob {
     KeyReused(Job),
 }
 
-/// Inserts a job in status `queued`. With an idempotency key already used by
-/// the tenant, nothing is inserted and the earlier job is returned, as
-/// [`CreatedJob::Replayed`] when its request fingerprint matches and as
-/// [`CreatedJob::KeyReused`] otherwise.
-pub async fn create_job(
-    conn: &mut AsyncPgConnection,
-    new: &NewJob<'_>,
-) -> Result<CreatedJob, StoreError> {
+fn job_insert<'a>(new: &'a NewJob<'a>) -> JobInsert<'a> {
     let (payload_inline, payload_s3_uri) = match new.payload {
         NewPayload::Inline(bytes) => (Some(bytes), None),
         NewPayload::S3Uri(uri) => (None, Some(uri)),
     };
-    let row = JobInsert {
+    JobInsert {
         id: new.id,
         tenant: new.tenant,
         kind: new.kind.as_str(),
@@ -234,7 +227,18 @@ pub async fn create_job(
         payload_inline,
         payload_s3_uri,
         device_context: new.device_context,
-    };
+    }
+}
+
+/// Inserts a job in status `queued`. With an idempotency key already used by
+/// the tenant, nothing is inserted and the earlier job is returned, as
+/// [`CreatedJob::Replayed`] when its request fingerprint matches and as
+/// [`CreatedJob::KeyReused`] otherwise.
+pub async fn create_job(
+    conn: &mut AsyncPgConnection,
+    new: &NewJob<'_>,
+) -> Result<CreatedJob, StoreError> {
+    let row = job_insert(new);
     // The earlier job may be deleted between the failed insert and the read
     // (a submission the queue refused): then the insert is tried again.
     for _ in 0..3 {
@@ -273,6 +277,84 @@ pub async fn create_job(
         "job {} was neither inserted nor found by its idempotency key",
         new.id
     )))
+}
+
+/// One submission of a [`create_jobs`] batch: the job and the audit entry
+/// written with it when its row is created.
+#[derive(Debug, Clone)]
+pub struct JobSubmission<'a> {
+    pub job: NewJob<'a>,
+    pub audit: AuditEntry<'a>,
+}
+
+/// Inserts many jobs in one transaction, with the audit entry of each job
+/// whose row is created: one commit (one WAL flush) for the whole batch,
+/// which is how the API keeps up with many concurrent submissions.
+///
+/// Answers one [`CreatedJob`] per submission, in order, exactly as
+/// [`create_job`] would have: a submission whose idempotency key the tenant
+/// used before (or used twice within the batch) is resolved one by one
+/// after the batch commits.
+pub async fn create_jobs(
+    conn: &mut AsyncPgConnection,
+    batch: &[JobSubmission<'_>],
+) -> Result<Vec<CreatedJob>, StoreError> {
+    let rows: Vec<JobInsert<'_>> = batch.iter().map(|s| job_insert(&s.job)).collect();
+    let mut created: std::collections::HashMap<Uuid, Job> = conn
+        .transaction::<_, StoreError, _>(async |conn| {
+            let inserted: Vec<Job> = diesel::insert_into(jobs::table)
+                .values(&rows)
+                .on_conflict((jobs::tenant, jobs::idempotency_key))
+                .do_nothing()
+                .returning(Job::as_returning())
+                .get_results(conn)
+                .await
+                .map_err(StoreError::query("inserting a batch of jobs"))?;
+            let created: std::collections::HashMap<Uuid, Job> =
+                inserted.into_iter().map(|job| (job.id, job)).collect();
+            let audit: Vec<_> = batch
+                .iter()
+                .filter(|s| created.contains_key(&s.job.id))
+                .map(|s| {
+                    (
+                        audit_log::tenant.eq(s.audit.tenant),
+                        audit_log::actor.eq(s.audit.actor),
+                        audit_log::action.eq(s.audit.action),
+                        audit_log::job_id.eq(s.audit.job_id),
+                        audit_log::detail.eq(s.audit.detail),
+                    )
+                })
+                .collect();
+            if !audit.is_empty() {
+                diesel::insert_into(audit_log::table)
+                    .values(&audit)
+                    .execute(conn)
+                    .await
+                    .map_err(StoreError::query(
+                        "writing the audit log of a batch of jobs",
+                    ))?;
+            }
+            Ok(created)
+        })
+        .await?;
+    let mut answers = Vec::with_capacity(batch.len());
+    for submission in batch {
+        let answer = match created.remove(&submission.job.id) {
+            Some(job) => CreatedJob::Created(job),
+            None => {
+                let answer = create_job(conn, &submission.job).await?;
+                if let CreatedJob::Created(job) = &answer {
+                    // Its key's earlier job went away meanwhile; the row is
+                    // new after all, and so is its audit entry.
+                    record_audit(conn, &submission.audit).await?;
+                    debug_assert_eq!(job.id, submission.job.id);
+                }
+                answer
+            }
+        };
+        answers.push(answer);
+    }
+    Ok(answers)
 }
 
 /// Removes a job that was never handed to the queue (status `queued`, no

@@ -572,3 +572,65 @@ async fn api_keys_resolve_to_their_tenant_and_audit_is_kept() {
     let counts = jobs::count_by_status(&mut conn).await.unwrap();
     assert_eq!(counts, vec![(JobKind::SbomAnalysis, JobStatus::Queued, 1)]);
 }
+
+/// The batch answers what one `create_job` per submission would have, in
+/// order, and writes an audit entry only for rows it created.
+#[tokio::test]
+async fn a_batch_of_jobs_answers_as_single_inserts_would() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connect().await;
+    let earlier = created(
+        &mut conn,
+        &new_job(Some("earlier"), 1, NewPayload::Inline(b"x")),
+    )
+    .await;
+
+    let detail = json!({"batch": true});
+    let submission = |job: NewJob<'static>| jobs::JobSubmission {
+        audit: jobs::AuditEntry {
+            tenant: jobs::DEFAULT_TENANT,
+            actor: "anonymous",
+            action: "job.submitted",
+            job_id: Some(job.id),
+            detail: Box::leak(Box::new(detail.clone())),
+        },
+        job,
+    };
+    let batch = vec![
+        submission(new_job(None, 2, NewPayload::Inline(b"abc"))),
+        // The same request as the earlier job: a replay.
+        submission(new_job(Some("earlier"), 1, NewPayload::Inline(b"x"))),
+        // The earlier key with another request.
+        submission(new_job(Some("earlier"), 3, NewPayload::Inline(b"y"))),
+        submission(new_job(Some("fresh"), 4, NewPayload::S3Uri("s3://b/k"))),
+        // The same key twice in one batch: the second replays the first.
+        submission(new_job(Some("fresh"), 4, NewPayload::S3Uri("s3://b/k"))),
+    ];
+    let answers = jobs::create_jobs(&mut conn, &batch).await.unwrap();
+    assert_eq!(answers.len(), batch.len());
+
+    let CreatedJob::Created(first) = &answers[0] else {
+        panic!("{:?}", answers[0])
+    };
+    assert_eq!(first.id, batch[0].job.id);
+    assert_eq!(
+        jobs::job_payload(&mut conn, first.id).await.unwrap(),
+        Some(StoredPayload::Inline(b"abc".to_vec()))
+    );
+    assert_eq!(answers[1], CreatedJob::Replayed(earlier.clone()));
+    assert_eq!(answers[2], CreatedJob::KeyReused(earlier.clone()));
+    let CreatedJob::Created(fresh) = &answers[3] else {
+        panic!("{:?}", answers[3])
+    };
+    assert_eq!(fresh.id, batch[3].job.id);
+    assert_eq!(fresh.payload_s3_uri.as_deref(), Some("s3://b/k"));
+    assert_eq!(answers[4], CreatedJob::Replayed(fresh.clone()));
+
+    for (i, s) in batch.iter().enumerate() {
+        let audit = jobs::audit_for_job(&mut conn, s.job.id).await.unwrap();
+        let expected = usize::from(matches!(answers[i], CreatedJob::Created(_)));
+        assert_eq!(audit.len(), expected, "submission {i}: {audit:?}");
+    }
+    let counts = jobs::count_by_status(&mut conn).await.unwrap();
+    assert_eq!(counts, vec![(JobKind::SbomAnalysis, JobStatus::Queued, 3)]);
+}
