@@ -202,6 +202,12 @@ pub struct ApiSettings {
     pub retry_after_secs: u64,
     /// Requests must carry an API key (`Authorization: Bearer`).
     pub require_api_key: bool,
+    /// Most submissions whose job rows are committed in one transaction
+    /// (group commit); 1 commits each on its own.
+    pub submit_batch_max: usize,
+    /// Batches being committed at once; submissions arriving meanwhile
+    /// gather into the next batch.
+    pub submit_batch_writers: usize,
 }
 
 impl Default for ApiSettings {
@@ -214,6 +220,8 @@ impl Default for ApiSettings {
             workers: None,
             retry_after_secs: 2,
             require_api_key: false,
+            submit_batch_max: 64,
+            submit_batch_writers: 4,
         }
     }
 }
@@ -426,6 +434,12 @@ impl Settings {
         if api.workers == Some(0) {
             return Err(ConfigError::invalid("api.workers", "must be at least 1"));
         }
+        at_least("api.submit_batch_max", api.submit_batch_max as u64, 1)?;
+        at_least(
+            "api.submit_batch_writers",
+            api.submit_batch_writers as u64,
+            1,
+        )?;
 
         at_least("worker.concurrency", self.worker.concurrency as u64, 1)?;
         at_least("cache.cvss_ttl_secs", self.cache.cvss_ttl_secs, 1)?;

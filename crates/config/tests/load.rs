@@ -129,6 +129,8 @@ fn errors_name_the_key() {
         ],
     );
     assert!(e.contains("api.inline_sbom_max_bytes"), "{e}");
+    let e = error(None, &[("MEDSEC_API__SUBMIT_BATCH_MAX", "0")]);
+    assert!(e.contains("api.submit_batch_max"), "{e}");
     let e = error(None, &[("MEDSEC_S3__BUCKET", "Bad_Bucket")]);
     assert!(e.contains("s3.bucket"), "{e}");
     let e = error(
