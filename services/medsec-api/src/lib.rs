@@ -4,13 +4,14 @@
 //! Layout: [`startup`] builds the server on a given listener, [`routes`]
 //! holds one module per resource and one file per verb, [`domain`] the
 //! request values parsed once into types that can only be valid,
-//! [`idempotency`] and [`submit`] the submission rules, [`problem`] the RFC
+//! [`idempotency`], [`submit`] and [`job_writer`] the submission rules, [`problem`] the RFC
 //! 9457 errors.
 
 pub mod body;
 pub mod db;
 pub mod domain;
 pub mod idempotency;
+pub mod job_writer;
 pub mod observe;
 pub mod payload_store;
 pub mod problem;

@@ -13,6 +13,7 @@ use medsec_queue::{Backend, QueueSettings, RabbitMqSettings, RedisSettings};
 use medsec_store::{Pool, PoolSettings};
 use medsec_telemetry::Metrics;
 
+use crate::job_writer::JobWriter;
 use crate::payload_store::PayloadStore;
 use crate::problem::{self, Problem};
 use crate::state::AppState;
@@ -82,6 +83,12 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
     metrics.prime(&["sbom-analysis", "risk-score"]);
     let cache = Cache::new(&settings.redis, settings.cache.clone())?.with_metrics(metrics.clone());
     let payloads = PayloadStore::new(&settings.s3).await;
+    let job_writer = JobWriter::start(
+        pool.clone(),
+        settings.api.submit_batch_max,
+        settings.api.submit_batch_writers,
+        settings.api.retry_after_secs,
+    );
     Ok(AppState {
         settings: Arc::new(settings),
         pool,
@@ -89,6 +96,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         cache,
         payloads,
         metrics,
+        job_writer,
     })
 }
 

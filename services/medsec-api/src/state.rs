@@ -6,6 +6,7 @@ use medsec_queue::JobQueue;
 use medsec_store::Pool;
 use medsec_telemetry::Metrics;
 
+use crate::job_writer::JobWriter;
 use crate::payload_store::PayloadStore;
 
 /// What every handler shares. Cloning is cheap.
@@ -17,4 +18,6 @@ pub struct AppState {
     pub cache: Cache,
     pub payloads: PayloadStore,
     pub metrics: Metrics,
+    /// Group commit of submissions' job rows.
+    pub job_writer: JobWriter,
 }

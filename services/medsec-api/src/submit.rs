@@ -5,9 +5,10 @@
 //!
 //! 1. A quick depth check refuses a full queue before anything is written.
 //! 2. A large input is uploaded to S3 first (the row must point at it).
-//! 3. The row is committed (status `queued`) before the envelope is
-//!    enqueued, so a worker never receives an envelope whose row it cannot
-//!    see.
+//! 3. The row is committed (status `queued`), with its `job.submitted`
+//!    audit entry, before the envelope is enqueued, so a worker never
+//!    receives an envelope whose row it cannot see. Rows of concurrent
+//!    submissions are committed together ([`crate::job_writer`]).
 //! 4. If enqueueing fails (the bound was reached meanwhile, or the queue is
 //!    down) the row is deleted again (only while still `queued` with no
 //!    attempt) along with its S3 object, and the answer is 503 with
@@ -20,12 +21,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use medsec_queue::{JobEnvelope, QueueError};
-use medsec_store::jobs::{self, CreatedJob, Job, JobKind, NewJob, NewPayload};
+use medsec_store::jobs::{self, CreatedJob, Job, JobKind};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::domain::IdempotencyKey;
 use crate::idempotency;
+use crate::job_writer::{PendingJob, PendingPayload};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crate::tenant::Tenant;
@@ -137,27 +139,29 @@ pub async fn submit(
                 })?,
         )
     };
-    let payload = match &s3_uri {
-        None => NewPayload::Inline(&submission.input),
-        Some(uri) => NewPayload::S3Uri(uri),
-    };
-    let new = NewJob {
+    let pending = PendingJob {
         id,
-        tenant: &tenant.id,
+        tenant: tenant.id.clone(),
+        actor: tenant.actor.clone(),
         kind,
-        idempotency_key: key,
+        idempotency_key: key.map(str::to_owned),
         request_fingerprint: fingerprint,
         sbom_sha256: submission.sbom_sha256,
         input_format: submission.input_format,
         input_bytes: submission.input.len() as i64,
-        payload,
-        device_context: submission.device_context.as_ref(),
+        audit_detail: json!({
+            "kind": kind.as_str(),
+            "input_bytes": submission.input.len(),
+            "input_format": submission.input_format,
+            "stored": if inline { "inline" } else { "s3" },
+        }),
+        payload: match &s3_uri {
+            None => PendingPayload::Inline(submission.input.clone()),
+            Some(uri) => PendingPayload::S3Uri(uri.clone()),
+        },
+        device_context: submission.device_context,
     };
-    let created = {
-        let mut conn = state.conn().await?;
-        jobs::create_job(&mut conn, &new).await
-    };
-    let job = match created {
+    let job = match state.job_writer.create(pending).await {
         Ok(CreatedJob::Created(job)) => job,
         Ok(other) => {
             // A concurrent request with the same key won the insert.
@@ -170,9 +174,9 @@ pub async fn submit(
                 CreatedJob::Created(_) => unreachable!("handled above"),
             };
         }
-        Err(e) => {
+        Err(problem) => {
             discard_upload(state, tenant, id, s3_uri.is_some()).await;
-            return Err(state.db_error()(e));
+            return Err(problem);
         }
     };
 
@@ -199,31 +203,33 @@ pub async fn submit(
         };
         if withdrawn {
             discard_upload(state, tenant, id, s3_uri.is_some()).await;
+            record_withdrawal(state, tenant, job.id, &error).await;
         } else {
             tracing::warn!(job_id = %job.id, "job row kept; the reconciler will enqueue it");
         }
         return Err(queue_problem(state, &error));
     }
-
-    if let Ok(mut conn) = state.conn().await {
-        let detail = json!({
-            "kind": kind.as_str(),
-            "input_bytes": job.input_bytes,
-            "input_format": job.input_format,
-            "stored": if inline { "inline" } else { "s3" },
-        });
-        let entry = jobs::AuditEntry {
-            tenant: &tenant.id,
-            actor: &tenant.actor,
-            action: "job.submitted",
-            job_id: Some(job.id),
-            detail: &detail,
-        };
-        if let Err(e) = jobs::record_audit(&mut conn, &entry).await {
-            tracing::warn!(job_id = %job.id, error = %e, "audit entry not written");
-        }
-    }
     Ok(Submitted::Created(job))
+}
+
+/// The row went with the refused enqueue; its `job.submitted` entry
+/// (written with the row) gets its ending.
+async fn record_withdrawal(state: &AppState, tenant: &Tenant, id: Uuid, error: &QueueError) {
+    let detail = json!({ "reason": error.to_string() });
+    let entry = jobs::AuditEntry {
+        tenant: &tenant.id,
+        actor: &tenant.actor,
+        action: "job.withdrawn",
+        job_id: Some(id),
+        detail: &detail,
+    };
+    let written = match state.conn().await {
+        Ok(mut conn) => jobs::record_audit(&mut conn, &entry).await.is_ok(),
+        Err(_) => false,
+    };
+    if !written {
+        tracing::warn!(job_id = %id, "audit entry of the withdrawal not written");
+    }
 }
 
 async fn discard_upload(state: &AppState, tenant: &Tenant, id: Uuid, uploaded: bool) {

@@ -392,6 +392,72 @@ async fn a_full_queue_answers_503_and_leaves_no_row() {
     assert_eq!(app.state.queue.depth("sbom-analysis").await.unwrap(), 2);
 }
 
+/// Concurrent submissions are committed together (one writer, so they
+/// gather into batches) and each still gets the answer of its own: a job
+/// row, its audit entry and its queue entry for each new request, one job
+/// for all the requests sharing an Idempotency-Key.
+#[tokio::test]
+async fn concurrent_submissions_committed_together_each_get_their_own_job() {
+    let Some(path) = shared("concurrent_submissions_committed_together", NARROW) else {
+        return;
+    };
+    let app = spawn_with(|s| {
+        s.api.submit_batch_writers = 1;
+        s.api.submit_batch_max = 16;
+    })
+    .await;
+    let bytes = read(&path);
+    const DISTINCT: usize = 40;
+    const SAME_KEY: usize = 8;
+    let post = |key: Option<String>| {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/sbom-analyses"))
+            .header("Content-Type", "application/json")
+            .body(bytes.clone());
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 202);
+            let body: Value = response.json().await.unwrap();
+            body["id"].as_str().unwrap().parse::<Uuid>().unwrap()
+        }
+    };
+    let requests = (0..DISTINCT)
+        .map(|i| post((i % 2 == 0).then(|| format!("distinct-{i}"))))
+        .chain((0..SAME_KEY).map(|_| post(Some("shared-key".to_owned()))));
+    let ids = futures_util::future::join_all(requests).await;
+
+    let (distinct, same) = ids.split_at(DISTINCT);
+    let mut unique: Vec<Uuid> = distinct.to_vec();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), DISTINCT, "every new request has its own job");
+    assert!(same.iter().all(|id| *id == same[0]), "{same:?}");
+    assert!(!unique.contains(&same[0]));
+
+    let mut conn = app.db.connect().await;
+    let page = jobs::list_jobs(&mut conn, "default", &Default::default(), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(page.jobs.len(), DISTINCT + 1);
+    for id in unique.iter().chain([&same[0]]) {
+        let audit = jobs::audit_for_job(&mut conn, *id).await.unwrap();
+        let actions: Vec<&str> = audit.iter().map(|a| a.0.as_str()).collect();
+        assert_eq!(actions, ["job.submitted"], "job {id}");
+        assert_eq!(
+            jobs::job_payload(&mut conn, *id).await.unwrap(),
+            Some(StoredPayload::Inline(bytes.clone()))
+        );
+    }
+    assert_eq!(
+        app.state.queue.depth("sbom-analysis").await.unwrap(),
+        (DISTINCT + 1) as u64
+    );
+}
+
 #[tokio::test]
 async fn risk_scores_become_risk_score_jobs() {
     let app = spawn_app().await;
