@@ -1,13 +1,15 @@
-//! `medsec queue` against the real Redis at 127.0.0.1:6379 (scripts/test
-//! starts it; MEDSEC_TEST_REDIS_URL overrides): stats as the library counts
-//! them, dead letters requeued and purged, and the confirmation rules.
+//! `medsec queue` against the real Redis at 127.0.0.1:6379 and RabbitMQ at
+//! 127.0.0.1:5672 (scripts/test starts them; MEDSEC_TEST_REDIS_URL and
+//! MEDSEC_TEST_AMQP_URL override): stats as the library counts them, dead
+//! letters requeued and purged, and the confirmation rules.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use medsec_queue::rabbitmq::RabbitMq;
 use medsec_queue::redis_streams::RedisStreams;
-use medsec_queue::{JobEnvelope, JobQueue, QueueSettings, RedisSettings};
+use medsec_queue::{JobEnvelope, JobQueue, QueueSettings, RabbitMqSettings, RedisSettings};
 use serde_json::Value;
 
 fn redis_url() -> String {
@@ -262,4 +264,90 @@ fn unknown_kind_and_unreachable_redis_are_named() {
         "{}",
         text(&out.stderr)
     );
+}
+
+fn amqp_url() -> String {
+    std::env::var("MEDSEC_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+/// On RabbitMQ the command shows the broker's counts; its own process holds
+/// no reservation, so while jobs wait it knows neither age (the queue's
+/// head cannot be read without counting a delivery) and lists no consumer.
+#[tokio::test]
+async fn rabbitmq_stats_show_the_broker_counts() {
+    let prefix = format!("medsec-test:{}", uuid::Uuid::new_v4().simple());
+    let settings = QueueSettings {
+        stream_prefix: prefix.clone(),
+        ..QueueSettings::default()
+    };
+    let rabbit = RabbitMq::connect(&RabbitMqSettings::url(amqp_url()), settings)
+        .await
+        .unwrap();
+    let sent: Vec<JobEnvelope> = (0..3)
+        .map(|_| JobEnvelope {
+            job_id: uuid::Uuid::new_v4().to_string(),
+            kind: "risk-score".into(),
+            attempt: 1,
+            ..JobEnvelope::default()
+        })
+        .collect();
+    for env in &sent {
+        rabbit.enqueue(env).await.unwrap();
+    }
+    let url = amqp_url();
+    let target = ["--backend", "rabbitmq", "--amqp-url", url.as_str()];
+
+    let out = medsec_queue(
+        &prefix,
+        &[&target[..], &["stats", "--json"][..]].concat(),
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = serde_json::to_value(rabbit.stats().await.unwrap()).unwrap();
+    for kind in 0..2 {
+        for field in ["kind", "name", "depth", "waiting", "pending", "delayed"] {
+            assert_eq!(stats[kind][field], expected[kind][field], "{field}");
+        }
+    }
+    assert_eq!(stats[1]["kind"], "risk-score");
+    assert_eq!(
+        stats[1]["waiting"].as_u64(),
+        Some(u64::try_from(sent.len()).unwrap())
+    );
+    assert_eq!(stats[1]["lag"], Value::Null);
+    assert_eq!(stats[1]["oldest_entry_age"], Value::Null);
+    assert_eq!(stats[1]["consumers"], Value::Array(Vec::new()));
+
+    let out = medsec_queue(&prefix, &[&target[..], &["stats"][..]].concat(), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let risk_row: Vec<&str> = table
+        .lines()
+        .find(|l| l.starts_with("risk-score"))
+        .expect("a risk-score row")
+        .split_whitespace()
+        .collect();
+    let waiting = sent.len().to_string();
+    let waiting = waiting.as_str();
+    // KIND DEPTH WAITING PENDING DELAYED DEAD LAG OLDEST
+    assert_eq!(
+        risk_row,
+        ["risk-score", waiting, waiting, "0", "0", "0", "-", "-"]
+    );
+
+    // Reading the stats delivered nothing: each job comes as sent.
+    let got = rabbit
+        .reserve("risk-score", "worker-a", sent.len(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    let received: Vec<JobEnvelope> = got.iter().map(|d| d.envelope.clone()).collect();
+    assert_eq!(received, sent);
+    for d in &got {
+        rabbit.ack(d).await.unwrap();
+    }
+    for kind in ["sbom-analysis", "risk-score"] {
+        rabbit.delete_kind(kind).await.unwrap();
+    }
 }
