@@ -133,6 +133,33 @@ impl Metrics {
         }
     }
 
+    /// Sets a queue's `medsec_queue_depth` and `medsec_queue_lag_seconds`.
+    /// With nothing waiting the lag is 0; with jobs waiting and no lag known
+    /// (a backend that cannot read its oldest waiting job's age) the lag
+    /// series is removed rather than exported as a misleading 0.
+    pub fn observe_queue(
+        &self,
+        kind: &str,
+        depth: u64,
+        waiting: u64,
+        lag: Option<std::time::Duration>,
+    ) {
+        self.queue_depth
+            .with_label_values(&[kind])
+            .set(i64::try_from(depth).unwrap_or(i64::MAX));
+        match (lag, waiting) {
+            (Some(lag), _) => self
+                .queue_lag_seconds
+                .with_label_values(&[kind])
+                .set(lag.as_secs_f64()),
+            (None, 0) => self.queue_lag_seconds.with_label_values(&[kind]).set(0.0),
+            (None, _) => {
+                // Absent already is fine.
+                let _ = self.queue_lag_seconds.remove_label_values(&[kind]);
+            }
+        }
+    }
+
     pub fn registry(&self) -> &Registry {
         &self.registry
     }

@@ -46,3 +46,29 @@ fn two_registries_do_not_share_values() {
         .contains(r#"medsec_cache_hits_total{cache="sbom"} 1"#));
     assert!(!b.render().contains("medsec_cache_hits_total"));
 }
+
+#[test]
+fn queue_lag_is_dropped_while_jobs_wait_with_no_known_age() {
+    let metrics = Metrics::new().unwrap();
+    metrics.prime(&["risk-score"]);
+    let lag = std::time::Duration::from_millis(1500);
+    metrics.observe_queue("risk-score", 3, 2, Some(lag));
+    let text = metrics.render();
+    assert!(text.contains(&format!(
+        r#"medsec_queue_lag_seconds{{kind="risk-score"}} {}"#,
+        lag.as_secs_f64()
+    )));
+    assert!(text.contains(r#"medsec_queue_depth{kind="risk-score"} 3"#));
+
+    // Waiting jobs whose age the backend cannot tell: no series, not 0.
+    metrics.observe_queue("risk-score", 3, 3, None);
+    assert!(!metrics
+        .render()
+        .contains(r#"medsec_queue_lag_seconds{kind="risk-score"}"#));
+
+    // Nothing waiting: no lag.
+    metrics.observe_queue("risk-score", 1, 0, None);
+    assert!(metrics
+        .render()
+        .contains(r#"medsec_queue_lag_seconds{kind="risk-score"} 0"#));
+}

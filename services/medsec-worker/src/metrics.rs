@@ -13,6 +13,7 @@ use medsec_telemetry::Metrics;
 pub const CACHE_HIT: &str = "cache-hit";
 pub const SKIPPED: &str = "skipped";
 pub const HANDED_BACK: &str = "handed-back";
+pub const DATABASE_UNAVAILABLE: &str = "database-unavailable";
 
 /// What the job loops record.
 #[derive(Clone)]

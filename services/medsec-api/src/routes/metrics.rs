@@ -14,14 +14,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             for stream in streams {
                 state
                     .metrics
-                    .queue_depth
-                    .with_label_values(&[&stream.kind])
-                    .set(i64::try_from(stream.depth).unwrap_or(i64::MAX));
-                state
-                    .metrics
-                    .queue_lag_seconds
-                    .with_label_values(&[&stream.kind])
-                    .set(stream.lag.map_or(0.0, |d| d.as_secs_f64()));
+                    .observe_queue(&stream.kind, stream.depth, stream.waiting, stream.lag);
             }
         }
         Err(e) => tracing::warn!(error = %e, "queue stats unavailable for /metrics"),
