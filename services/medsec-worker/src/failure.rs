@@ -9,6 +9,9 @@ use std::fmt;
 pub struct JobFailure {
     pub message: String,
     pub retryable: bool,
+    /// Raised by a PostgreSQL call: when the database does not answer, the
+    /// attempt is handed back rather than spent (see `runner`).
+    pub from_database: bool,
 }
 
 impl JobFailure {
@@ -18,6 +21,7 @@ impl JobFailure {
         JobFailure {
             message: message.into(),
             retryable: true,
+            from_database: false,
         }
     }
 
@@ -26,6 +30,7 @@ impl JobFailure {
         JobFailure {
             message: message.into(),
             retryable: false,
+            from_database: false,
         }
     }
 }
@@ -38,6 +43,9 @@ impl fmt::Display for JobFailure {
 
 impl From<medsec_store::StoreError> for JobFailure {
     fn from(e: medsec_store::StoreError) -> JobFailure {
-        JobFailure::transient(format!("database: {e}"))
+        JobFailure {
+            from_database: true,
+            ..JobFailure::transient(format!("database: {e}"))
+        }
     }
 }

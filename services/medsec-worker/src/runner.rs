@@ -4,6 +4,11 @@
 //! PostgreSQL, so a worker that dies at any point leaves the job to be
 //! reclaimed from the queue; the store's one-result-per-job rule makes the
 //! second run write nothing new.
+//!
+//! A PostgreSQL outage is not the job's fault: a delivery that failed
+//! because the database does not answer is handed back without counting an
+//! attempt, and its loop reserves nothing more until the database answers,
+//! so jobs ride out a restart instead of being dead-lettered by it.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -101,13 +106,16 @@ impl Runner {
                 }
             };
             for delivery in deliveries {
-                self.handle(delivery, &stop).await;
+                if self.handle(delivery, &stop).await == metrics::DATABASE_UNAVAILABLE {
+                    self.wait_for_database(&stop).await;
+                }
             }
         }
     }
 
-    /// One delivery, start to acknowledgement (or hand-back).
-    async fn handle(&self, delivery: Delivery, stop: &Stop) {
+    /// One delivery, start to acknowledgement (or hand-back); the metric
+    /// label of its outcome.
+    async fn handle(&self, delivery: Delivery, stop: &Stop) -> &'static str {
         let span = crate::tracing_setup::job_span(&delivery.envelope);
         let work = async {
             let started = Instant::now();
@@ -117,12 +125,14 @@ impl Runner {
                 outcome = work => {
                     let label = self.settle(&delivery, outcome).await;
                     self.context.metrics.job_finished(&kind, label, started.elapsed());
+                    label
                 }
                 () = became_true(stop.deadline.clone()) => {
                     // Shutdown deadline: give the job to another worker now
                     // rather than after the visibility timeout.
                     self.hand_back(&delivery).await;
                     self.context.metrics.job_finished(&kind, metrics::HANDED_BACK, started.elapsed());
+                    metrics::HANDED_BACK
                 }
             }
         };
@@ -242,7 +252,46 @@ impl Runner {
                 self.ack(delivery).await;
                 "failed"
             }
+            Err(failure) if failure.from_database && !self.database_answers().await => {
+                // Spending an attempt here would dead-letter healthy jobs
+                // during an outage; the job row is left for the next claim.
+                warn!(job_id = %env.job_id, error = %failure, "database unavailable; job handed back without counting an attempt");
+                if let Err(e) = self.queue.release(delivery).await {
+                    warn!(job_id = %env.job_id, error = %e, "releasing the job failed; it returns after the visibility timeout");
+                }
+                metrics::DATABASE_UNAVAILABLE
+            }
             Err(failure) => self.retry(delivery, id, &failure).await,
+        }
+    }
+
+    /// PostgreSQL answers a query. Tells an outage from a failure of the
+    /// job's own queries, which should spend attempts as usual.
+    async fn database_answers(&self) -> bool {
+        use diesel_async::RunQueryDsl;
+        match self.pool.get().await {
+            Ok(mut conn) => diesel::sql_query("SELECT 1")
+                .execute(&mut conn)
+                .await
+                .is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// Reserves nothing until PostgreSQL answers again (or the worker stops).
+    async fn wait_for_database(&self, stop: &Stop) {
+        warn!(consumer = %self.settings.consumer, "waiting for the database before reserving more jobs");
+        let mut delay = Duration::from_millis(200);
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = became_true(stop.stopping.clone()) => return,
+            }
+            if self.database_answers().await {
+                info!(consumer = %self.settings.consumer, "database answers again; reserving jobs");
+                return;
+            }
+            delay = (delay * 2).min(Duration::from_secs(2));
         }
     }
 
