@@ -80,9 +80,13 @@ pub struct SbomUpload {
     pub components: usize,
 }
 
+/// Plain SBOMs up to this size are parsed on the request's own thread.
+const INLINE_PARSE_MAX_BYTES: usize = 64 * 1024;
+
 impl SbomUpload {
-    /// Checks the declared type, then parses the SBOM with `limits` on a
-    /// blocking thread (parsing is CPU work). `part` names where the SBOM
+    /// Checks the declared type, then parses the SBOM with `limits`, on a
+    /// blocking thread unless it is small and uncompressed (parsing is CPU
+    /// work). `part` names where the SBOM
     /// came from in errors ("body", "multipart part sbom").
     pub async fn parse(
         bytes: Bytes,
@@ -98,13 +102,22 @@ impl SbomUpload {
             )
             .with("part", part));
         }
-        let for_parse = bytes.clone();
-        let parsed = actix_web::web::block(move || {
-            let sha256: [u8; 32] = Sha256::digest(&for_parse).into();
-            (medsec_sbom::parse_with_limits(&for_parse, &limits), sha256)
-        })
-        .await
-        .map_err(|e| Problem::internal(format!("the SBOM parse task failed: {e}")))?;
+        let parse = move |bytes: &[u8]| {
+            let sha256: [u8; 32] = Sha256::digest(bytes).into();
+            (medsec_sbom::parse_with_limits(bytes, &limits), sha256)
+        };
+        // A small plain document parses in well under a millisecond: handing
+        // it to the blocking pool would cost more than it saves. Compressed
+        // bodies may expand up to the limits, so they always go there.
+        let compressed = bytes.starts_with(&[0x1f, 0x8b]);
+        let parsed = if bytes.len() <= INLINE_PARSE_MAX_BYTES && !compressed {
+            parse(&bytes)
+        } else {
+            let for_parse = bytes.clone();
+            actix_web::web::block(move || parse(&for_parse))
+                .await
+                .map_err(|e| Problem::internal(format!("the SBOM parse task failed: {e}")))?
+        };
         let (result, sha256) = parsed;
         let sbom: Sbom = result.map_err(|e| sbom_problem(e, part))?;
         let format = SubmittedFormat {
