@@ -130,6 +130,17 @@ impl Pool {
         })
     }
 
+    /// PostgreSQL answers a query on a connection of the pool.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.get().await?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::query("checking that the database answers"))
+    }
+
     /// A connection, waiting at most `wait_timeout` for one to become free.
     pub async fn get(&self) -> Result<PooledConnection, StoreError> {
         self.inner.get().await.map_err(|source| StoreError::Pool {

@@ -268,14 +268,7 @@ impl Runner {
     /// PostgreSQL answers a query. Tells an outage from a failure of the
     /// job's own queries, which should spend attempts as usual.
     async fn database_answers(&self) -> bool {
-        use diesel_async::RunQueryDsl;
-        match self.pool.get().await {
-            Ok(mut conn) => diesel::sql_query("SELECT 1")
-                .execute(&mut conn)
-                .await
-                .is_ok(),
-            Err(_) => false,
-        }
+        self.pool.ping().await.is_ok()
     }
 
     /// Reserves nothing until PostgreSQL answers again (or the worker stops).

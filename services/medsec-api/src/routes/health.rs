@@ -1,7 +1,6 @@
 use std::time::Duration;
 
 use actix_web::{get, web, HttpResponse};
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -40,12 +39,7 @@ where
 }
 
 async fn database(state: &AppState) -> Result<(), String> {
-    let mut conn = state.pool.get().await.map_err(|e| e.to_string())?;
-    diesel::sql_query("SELECT 1")
-        .execute(&mut conn)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    state.pool.ping().await.map_err(|e| e.to_string())
 }
 
 /// Ready to take submissions: PostgreSQL, Redis and the queue answer. 503
