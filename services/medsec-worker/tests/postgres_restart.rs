@@ -62,14 +62,10 @@ async fn answer(what: String, request: reqwest::RequestBuilder) -> Answer {
         .send()
         .await
         .unwrap_or_else(|e| panic!("{what}: {e}"));
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = response.text().await.unwrap_or_default();
+    let (status, content_type, body) = support::response_parts(response).await;
+    let body = body
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     Answer {
         what,
         status,

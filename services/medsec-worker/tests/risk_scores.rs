@@ -393,14 +393,8 @@ async fn post_risk_scores(stack: &Stack, body: &Value) -> (u16, String, Value) {
         .send()
         .await
         .unwrap();
-    let status = resp.status().as_u16();
-    let ctype = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = resp.text().await.unwrap();
+    let (status, ctype, body) = support::response_parts(resp).await;
+    let text = String::from_utf8(body.unwrap()).unwrap();
     let doc = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, ctype, doc)
 }

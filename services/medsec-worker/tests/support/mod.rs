@@ -463,14 +463,8 @@ impl Stack {
             .send()
             .await
             .unwrap();
-        let status = resp.status().as_u16();
-        let ctype = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (status, ctype, resp.bytes().await.unwrap().to_vec())
+        let (status, ctype, body) = response_parts(resp).await;
+        (status, ctype, body.unwrap())
     }
 
     /// Rows in `jobs.results` for a job.
@@ -588,4 +582,22 @@ impl Stack {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// A response's status, content type (empty when absent) and body.
+pub async fn response_parts(
+    response: reqwest::Response,
+) -> (u16, String, reqwest::Result<Vec<u8>>) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (
+        status,
+        content_type,
+        response.bytes().await.map(|b| b.to_vec()),
+    )
 }
