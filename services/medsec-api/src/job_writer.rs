@@ -20,7 +20,7 @@ use bytes::Bytes;
 use medsec_store::jobs::{
     self, AuditEntry, CreatedJob, JobKind, JobSubmission, NewJob, NewPayload,
 };
-use medsec_store::{AsyncPgConnection, Pool};
+use medsec_store::Pool;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use uuid::Uuid;
@@ -193,22 +193,14 @@ async fn commit(pool: &Pool, batch: Vec<Request>, retry_after: u64) {
                 "batch insert failed; writing its jobs one by one"
             );
             for request in batch {
-                let answer = write_one(&mut conn, &request.job, retry_after).await;
+                let submission = request.job.submission();
+                let answer =
+                    match jobs::create_jobs(&mut conn, std::slice::from_ref(&submission)).await {
+                        Ok(mut answers) => Ok(answers.remove(0)),
+                        Err(e) => Err(store_problem(e, retry_after)),
+                    };
                 let _ = request.answer.send(answer);
             }
         }
     }
-}
-
-async fn write_one(conn: &mut AsyncPgConnection, job: &PendingJob, retry_after: u64) -> Answer {
-    let submission = job.submission();
-    let created = jobs::create_job(conn, &submission.job)
-        .await
-        .map_err(|e| store_problem(e, retry_after))?;
-    if let CreatedJob::Created(_) = created {
-        if let Err(e) = jobs::record_audit(conn, &submission.audit).await {
-            tracing::warn!(job_id = %job.id, error = %e, "audit entry not written");
-        }
-    }
-    Ok(created)
 }
