@@ -91,22 +91,9 @@ async fn submission_answers_202_and_writes_the_row_and_the_queue_entry() {
     assert_eq!(envelope.traceparent.split('-').nth(1), Some(caller_trace));
 
     // GET shows it; its result is not there yet.
-    let got: Value = app
-        .client
-        .get(app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value = app.get(&location).await.json().await.unwrap();
     assert_eq!(got["id"], body["id"]);
-    let early = app
-        .client
-        .get(app.url(&format!("{location}/result")))
-        .send()
-        .await
-        .unwrap();
+    let early = app.get(&format!("{location}/result")).await;
     assert_eq!(early.status(), 409);
     let early = problem(early).await;
     assert_eq!(early["status"], 409);
@@ -589,37 +576,19 @@ async fn cancel_list_and_paginate_jobs() {
     assert_eq!(seen, expected, "newest first, each once");
 
     let cancelled: Value = app
-        .client
-        .get(app.url("/api/v1/jobs?status=cancelled"))
-        .send()
+        .get("/api/v1/jobs?status=cancelled")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(cancelled["jobs"].as_array().unwrap().len(), 1);
-    let bad = app
-        .client
-        .get(app.url("/api/v1/jobs?status=sleeping"))
-        .send()
-        .await
-        .unwrap();
+    let bad = app.get("/api/v1/jobs?status=sleeping").await;
     assert_eq!(bad.status(), 400);
     assert_eq!(problem(bad).await["parameter"], "status");
-    let bad = app
-        .client
-        .get(app.url("/api/v1/jobs?cursor=zzz"))
-        .send()
-        .await
-        .unwrap();
+    let bad = app.get("/api/v1/jobs?cursor=zzz").await;
     assert_eq!(bad.status(), 400);
     problem(bad).await;
-    let missing = app
-        .client
-        .get(app.url(&format!("/api/v1/jobs/{}", Uuid::new_v4())))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.get(&format!("/api/v1/jobs/{}", Uuid::new_v4())).await;
     assert_eq!(missing.status(), 404);
     problem(missing).await;
 }
@@ -658,11 +627,8 @@ async fn a_succeeded_jobs_result_is_served_in_the_rendered_formats() {
     .await
     .unwrap();
     let job: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/jobs/{id}")))
-        .send()
+        .get(&format!("/api/v1/jobs/{id}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -697,20 +663,10 @@ async fn a_succeeded_jobs_result_is_served_in_the_rendered_formats() {
         );
     }
     // A format the worker did not render is refused, not made up.
-    let html = app
-        .client
-        .get(app.url(&format!("{result_link}?format=html")))
-        .send()
-        .await
-        .unwrap();
+    let html = app.get(&format!("{result_link}?format=html")).await;
     assert_eq!(html.status(), 406);
     problem(html).await;
-    let unknown = app
-        .client
-        .get(app.url(&format!("{result_link}?format=pdf")))
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.get(&format!("{result_link}?format=pdf")).await;
     assert_eq!(unknown.status(), 400);
     problem(unknown).await;
     let not_acceptable = app
@@ -763,12 +719,7 @@ async fn an_unreachable_database_is_503_not_500() {
         s.database.url = "postgres://postgres@127.0.0.1:1/medsec".into();
     })
     .await;
-    let response = app
-        .client
-        .get(app.url(&format!("/api/v1/jobs/{}", Uuid::new_v4())))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get(&format!("/api/v1/jobs/{}", Uuid::new_v4())).await;
     assert_eq!(response.status(), 503);
     assert!(response.headers().contains_key("retry-after"));
     assert_eq!(problem(response).await["dependency"], "database");
@@ -813,15 +764,7 @@ async fn readiness_names_the_dependency_that_failed() {
 #[tokio::test]
 async fn openapi_document_lists_every_route() {
     let app = spawn_app().await;
-    let doc: Value = app
-        .client
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
     assert!(
         doc["openapi"].as_str().unwrap().starts_with("3.1"),
         "{}",
@@ -853,31 +796,13 @@ async fn openapi_document_lists_every_route() {
 async fn metrics_and_unknown_routes() {
     let app = spawn_app().await;
     app.client.get(app.url("/healthz")).send().await.unwrap();
-    let missing = app
-        .client
-        .get(app.url("/api/v1/nothing"))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.get("/api/v1/nothing").await;
     assert_eq!(missing.status(), 404);
     problem(missing).await;
-    let missing = app
-        .client
-        .get(app.url("/api/v1/vulnerabilities/CVE-1999-0001"))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.get("/api/v1/vulnerabilities/CVE-1999-0001").await;
     assert_eq!(missing.status(), 404);
     problem(missing).await;
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.get("/metrics").await.text().await.unwrap();
     for name in [
         "http_requests_total",
         "http_request_duration_seconds",
@@ -996,15 +921,7 @@ async fn a_vulnerability_is_read_from_the_knowledge_base_then_from_the_cache() {
         .await
         .unwrap();
     assert_eq!(second, first);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains(r#"medsec_cache_hits_total{cache="enrich"} 1"#),
         "{metrics}"

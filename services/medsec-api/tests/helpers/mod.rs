@@ -79,6 +79,10 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
     pub async fn post_sbom(&self, body: Vec<u8>, content_type: &str) -> reqwest::Response {
         self.client
             .post(self.url("/api/v1/sbom-analyses"))
