@@ -26,6 +26,19 @@ struct Stated {
     file: String,
 }
 
+impl Stated {
+    /// A CVSS data object (NVD's `cvssData`, a CVE 5 `cvssV3_1`, ...) with
+    /// version, vector and base score; `None` when one is missing.
+    fn from_cvss_data(d: &Value, file: &str) -> Option<Stated> {
+        Some(Stated {
+            version: d["version"].as_str()?.parse().unwrap(),
+            vector: d["vectorString"].as_str()?.to_owned(),
+            base: d["baseScore"].as_f64()?,
+            file: file.to_owned(),
+        })
+    }
+}
+
 /// What the raw files say, read without the project's feed readers.
 struct Facts {
     /// The KEV catalog's entries, in catalog order.
@@ -189,19 +202,7 @@ impl Facts {
                 .flat_map(|m| m.values())
             {
                 for m in list.as_array().into_iter().flatten() {
-                    let d = &m["cvssData"];
-                    if let (Some(v), Some(vector), Some(base)) = (
-                        d["version"].as_str(),
-                        d["vectorString"].as_str(),
-                        d["baseScore"].as_f64(),
-                    ) {
-                        out.push(Stated {
-                            version: v.parse().unwrap(),
-                            vector: vector.to_owned(),
-                            base,
-                            file: file.clone(),
-                        });
-                    }
+                    out.extend(Stated::from_cvss_data(&m["cvssData"], file));
                 }
             }
         }
@@ -212,19 +213,7 @@ impl Facts {
             for c in all {
                 for m in c["metrics"].as_array().into_iter().flatten() {
                     for key in ["cvssV2_0", "cvssV3_0", "cvssV3_1", "cvssV4_0"] {
-                        let d = &m[key];
-                        if let (Some(v), Some(vector), Some(base)) = (
-                            d["version"].as_str(),
-                            d["vectorString"].as_str(),
-                            d["baseScore"].as_f64(),
-                        ) {
-                            out.push(Stated {
-                                version: v.parse().unwrap(),
-                                vector: vector.to_owned(),
-                                base,
-                                file: format!("CVE 5 {cve}"),
-                            });
-                        }
+                        out.extend(Stated::from_cvss_data(&m[key], &format!("CVE 5 {cve}")));
                     }
                 }
             }
